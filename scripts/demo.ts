@@ -1,0 +1,118 @@
+// `make demo`: the event path end to end on the embedded local AWS. Generates
+// a burst of Genesys events (duplicates, full shuffle, poison, unknown
+// topics), replays it through EventBridge → SQS → the consumer bundle →
+// DynamoDB with a live progress line, and compares the projection with the
+// oracle. Exits 0 only on a clean verdict.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { generateBurst } from './lib/event-generator';
+import { buildOracle, verifyProjection } from './lib/oracle';
+import { replayLines, type ReplayProgress } from './lib/replay';
+import { buildFunctions } from './build';
+import { ROOT } from './local/moto';
+import { startLocalSession } from './local/session';
+
+function positive(name: string, raw: string | undefined, fallback: number, { integer = true, max = Infinity } = {}): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0 || value > max || (integer && !Number.isInteger(value))) {
+    throw new Error(`--${name}=${raw} is invalid: expected ${integer ? 'an integer' : 'a number'} between 0 and ${max}.`);
+  }
+  return value;
+}
+
+const { values } = parseArgs({
+  options: {
+    events: { type: 'string' },
+    entities: { type: 'string' },
+    duplicates: { type: 'string' },
+    poison: { type: 'string' },
+    seed: { type: 'string' },
+  },
+  strict: true,
+});
+
+const count = positive('events', values.events, 10_000);
+const entities = positive('entities', values.entities, 300);
+const duplicateRatio = positive('duplicates', values.duplicates, 0.1, { integer: false, max: 0.9 });
+const poisonRatio = positive('poison', values.poison, 0.005, { integer: false, max: 0.5 });
+const seed = positive('seed', values.seed, 20261124);
+
+let lastPlainLine = 0;
+const progressLine = (p: ReplayProgress) => {
+  // Without a terminal (CI logs) one line every 5 s is enough.
+  if (!process.stderr.isTTY && Date.now() - lastPlainLine < 5000) return;
+  lastPlainLine = Date.now();
+  const line = `published ${p.published}/${p.total}  processed ${p.processed}  ${p.perSecond.toFixed(0)}/s  buffer ${p.bufferDepth}  dlq ${p.dlqDepth}`;
+  if (process.stderr.isTTY) process.stderr.write(`\r${line.padEnd(100)}`);
+  else process.stderr.write(`${line}\n`);
+};
+
+async function main(): Promise<number> {
+  console.log('demo: building the function bundles');
+  const [bundle] = await buildFunctions(['event-consumer']);
+  console.log(`demo: event-consumer bundle ${(bundle!.bytes / 1024).toFixed(0)} KiB (zip ${(bundle!.zipBytes / 1024).toFixed(0)} KiB)`);
+  console.log('demo: starting the local AWS (moto) and provisioning the event path from terraform/');
+  const session = await startLocalSession();
+  try {
+    const burst = generateBurst({ count, entities, duplicateRatio, poisonRatio, seed, now: Date.now() });
+    const dir = join(ROOT, '.local', 'demo');
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, 'events.jsonl');
+    writeFileSync(file, `${burst.lines.join('\n')}\n`);
+    console.log(
+      `demo: generated ${burst.counts.total} events over ~${entities} entities (${burst.counts.duplicates} duplicates, ` +
+        `${Object.values(burst.counts.poison).reduce((a, b) => a + (b ?? 0), 0)} poison, ${burst.counts.unknownTopic} unknown topics, shuffled) → ${file}`,
+    );
+    const summary = await replayLines(session.stack, burst.lines, { onProgress: progressLine, progressIntervalMs: 1000 });
+    if (process.stderr.isTTY) process.stderr.write('\n');
+    const defaults = session.stack.spec.defaults;
+    const oracle = buildOracle(burst.lines, {
+      maxEventBytes: defaults.max_event_bytes,
+      maxFutureSkewMs: defaults.event_future_skew_seconds * 1000,
+    });
+    const verdict = await verifyProjection(new DynamoDBClient({}), session.stack.projectionTable, oracle);
+    const report = {
+      events: summary.lines,
+      published: summary.published,
+      injectedDirect: summary.injected,
+      projected: summary.projected,
+      stale: summary.stale,
+      duplicates: summary.duplicates,
+      deadLettered: summary.deadLettered,
+      elapsedSeconds: +(summary.elapsedMs / 1000).toFixed(1),
+      eventsPerSecond: summary.eventsPerSecond,
+      invocations: summary.invocations,
+      projectionItems: verdict.storedItems,
+      oracleItems: verdict.expectedItems,
+      lost: verdict.lost,
+      doubleApplied: verdict.doubleApplied,
+      mismatched: verdict.mismatched,
+      unexpected: verdict.unexpected,
+    };
+    console.log('demo report');
+    for (const [k, v] of Object.entries(report)) console.log(`  ${k.padEnd(16)} ${typeof v === 'object' ? JSON.stringify(v) : v}`);
+    const deadLetteredCount = Object.values(summary.deadLettered).reduce((a, b) => a + b, 0);
+    const accounted = summary.projected + summary.stale + summary.duplicates + deadLetteredCount === summary.lines;
+    if (!accounted) console.log(`  accounting       projected+stale+duplicates+dead-lettered = ${summary.projected + summary.stale + summary.duplicates + deadLetteredCount} != ${summary.lines} events`);
+    const clean = verdict.matches && accounted;
+    console.log(
+      clean
+        ? `VERDICT: CLEAN — projection == oracle for ${verdict.expectedItems} items, lost = 0, double-applied = 0`
+        : `VERDICT: FAILED — lost = ${verdict.lost}, double-applied = ${verdict.doubleApplied}, mismatched = ${verdict.mismatched}, unexpected = ${verdict.unexpected}${verdict.examples.length ? `; e.g. ${verdict.examples.join('; ')}` : ''}`,
+    );
+    return clean ? 0 : 1;
+  } finally {
+    await session.stop();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: Error) => {
+    console.error(`demo failed: ${error.message}`);
+    process.exit(2);
+  },
+);

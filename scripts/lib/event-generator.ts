@@ -1,0 +1,257 @@
+// Genesys-shaped EventBridge events for load, demo and tests: the four topic
+// families with each family's own time format (design §2), unknown topics,
+// duplicates (same content, new envelope id), poison of several kinds, and a
+// full shuffle. Deterministic for a given seed.
+import { pick, seededRandom, shuffleInPlace, uuid, type Random } from './random';
+
+export type PoisonKind = 'invalid-json' | 'missing-detail' | 'wrong-types' | 'future-time';
+export const POISON_KINDS: readonly PoisonKind[] = ['invalid-json', 'missing-detail', 'wrong-types', 'future-time'];
+
+export interface GeneratorOptions {
+  count: number;
+  entities: number;
+  duplicateRatio: number;
+  poisonRatio: number;
+  unknownTopicRatio: number;
+  /** Share of events on one hot conversation (0 = none). */
+  hotEntityRatio: number;
+  shuffle: boolean;
+  seed: number;
+  /** Event times spread over the hour before this instant (ms). */
+  now: number;
+  orgId: string;
+  eventSourceSuffix: string;
+  poisonKinds: readonly PoisonKind[];
+}
+
+export const DEFAULT_GENERATOR_OPTIONS: GeneratorOptions = {
+  count: 10_000,
+  entities: 300,
+  duplicateRatio: 0.1,
+  poisonRatio: 0.005,
+  unknownTopicRatio: 0.02,
+  hotEntityRatio: 0,
+  shuffle: true,
+  seed: 20261124,
+  now: Date.now(),
+  orgId: 'd4c8e0f2-0000-4000-8000-00000000c0de',
+  eventSourceSuffix: 'events',
+  poisonKinds: POISON_KINDS,
+};
+
+export interface GeneratedBurst {
+  /** One EventBridge event per line, as Genesys sends it (poison lines may not be JSON at all). */
+  lines: string[];
+  counts: {
+    total: number;
+    valid: number;
+    duplicates: number;
+    unknownTopic: number;
+    poison: Partial<Record<PoisonKind, number>>;
+  };
+}
+
+interface EventBridgeEvent {
+  version: '0';
+  id: string;
+  'detail-type': string;
+  source: string;
+  account: string;
+  time: string;
+  region: string;
+  resources: string[];
+  detail?: unknown;
+}
+
+const CONVERSATION_EVENTS = [
+  'customer.start', 'customer.end', 'acd.start', 'acd.end', 'user.start', 'user.end', 'acw', 'flow.start', 'flow.end',
+] as const;
+const PRESENCE = ['AVAILABLE', 'BUSY', 'AWAY', 'BREAK', 'MEAL', 'MEETING', 'OFFLINE', 'ON_QUEUE'] as const;
+const AUDIT_ENTITY_TYPES = ['USER', 'QUEUE', 'FLOW', 'WRAPUPCODE'] as const;
+const AUDIT_ACTIONS = ['CREATE', 'UPDATE', 'DELETE'] as const;
+const UNKNOWN_TOPICS = [
+  { detailType: 'v2.flows.outcomes.{id}', topic: (id: string) => `v2.flows.outcomes.${id}` },
+  { detailType: 'v2.analytics.queues.{id}.observations', topic: (id: string) => `v2.analytics.queues.${id}.observations` },
+  { detailType: 'v2.telephony.providers.edges.{id}', topic: (id: string) => `v2.telephony.providers.edges.${id}` },
+] as const;
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const isoSeconds = (ms: number) => `${new Date(ms).toISOString().slice(0, 19)}Z`;
+
+interface Pools {
+  conversations: Array<{ id: string; participants: string[] }>;
+  users: string[];
+  queues: string[];
+  audits: Array<{ type: string; id: string }>;
+  unknownIds: string[];
+}
+
+function makePools(random: Random, entities: number): Pools {
+  const n = Math.max(4, entities);
+  const conversations = Array.from({ length: Math.ceil(n * 0.6) }, () => ({
+    id: uuid(random),
+    participants: Array.from({ length: 1 + Math.floor(random() * 3) }, () => uuid(random)),
+  }));
+  return {
+    conversations,
+    users: Array.from({ length: Math.ceil(n * 0.2) }, () => uuid(random)),
+    queues: Array.from({ length: 5 }, () => uuid(random)),
+    audits: Array.from({ length: Math.ceil(n * 0.15) }, () => ({ type: pick(random, AUDIT_ENTITY_TYPES), id: uuid(random) })),
+    unknownIds: Array.from({ length: Math.max(2, Math.ceil(n * 0.05)) }, () => uuid(random)),
+  };
+}
+
+export function generateBurst(partial: Partial<GeneratorOptions> = {}): GeneratedBurst {
+  const o: GeneratorOptions = { ...DEFAULT_GENERATOR_OPTIONS, ...partial };
+  const random = seededRandom(o.seed);
+  const pools = makePools(random, o.entities);
+  const source = `aws.partner/genesys.com/cloud/${o.orgId}/${o.eventSourceSuffix}`;
+  const windowStart = o.now - 3600_000;
+  // Times are drawn at whole 250 ms steps so that distinct events of one
+  // entity sometimes share an event time and the tie-breakers get exercised.
+  const eventTime = () => windowStart + Math.floor(random() * 14_000) * 250;
+  const hot = pools.conversations[0]!;
+
+  const envelope = (detailType: string, detail: Record<string, unknown>, timeMs: number): EventBridgeEvent => ({
+    version: '0',
+    id: uuid(random),
+    'detail-type': detailType,
+    source,
+    account: '123456789012',
+    time: isoSeconds(timeMs + 1000),
+    region: 'us-east-1',
+    resources: [],
+    detail,
+  });
+  const detailOf = (topicName: string, eventBody: Record<string, unknown>, timestampMs: number) => ({
+    topicName,
+    version: '2',
+    eventBody,
+    metadata: { CorrelationId: uuid(random) },
+    timestamp: iso(timestampMs),
+  });
+
+  function conversationEvent(conversation = pick(random, pools.conversations)): EventBridgeEvent {
+    const suffix = pick(random, CONVERSATION_EVENTS);
+    const t = eventTime();
+    const body: Record<string, unknown> = {
+      eventTime: t,
+      conversationId: conversation.id,
+      participantId: pick(random, conversation.participants),
+      sessionId: uuid(random),
+      mediaType: 'MESSAGE',
+      direction: 'INBOUND',
+      ...(suffix.startsWith('acd') || suffix === 'acw' ? { queueId: pick(random, pools.queues) } : {}),
+      ...(suffix.startsWith('user') || suffix === 'acw' ? { userId: pick(random, pools.users) } : {}),
+      ...(suffix === 'acw' ? { wrapupCode: uuid(random), wrapupDurationMs: Math.floor(random() * 60_000) } : {}),
+    };
+    return envelope(
+      `v2.detail.events.conversation.{id}.${suffix}`,
+      detailOf(`v2.detail.events.conversation.${conversation.id}.${suffix}`, body, t + Math.floor(random() * 900)),
+      t,
+    );
+  }
+
+  function presenceEvent(): EventBridgeEvent {
+    const user = pick(random, pools.users);
+    const t = eventTime();
+    const status = pick(random, PRESENCE);
+    const body = {
+      source: 'PURECLOUD',
+      presenceDefinition: { id: uuid(random), systemPresence: status },
+      message: '',
+      modifiedDate: iso(t),
+    };
+    return envelope('v2.users.{id}.presence', detailOf(`v2.users.${user}.presence`, body, t + Math.floor(random() * 900)), t);
+  }
+
+  function auditEvent(): EventBridgeEvent {
+    const entity = pick(random, pools.audits);
+    const t = eventTime();
+    const body = {
+      id: uuid(random),
+      userId: pick(random, pools.users),
+      eventTime: iso(t),
+      entityType: entity.type,
+      entity: { id: entity.id, name: `${entity.type.toLowerCase()}-${entity.id.slice(0, 8)}` },
+      action: pick(random, AUDIT_ACTIONS),
+      serviceName: 'Directory',
+      level: 'USER',
+      status: 'SUCCESS',
+    };
+    return envelope(
+      'v2.audits.entitytype.{id}.entityid.{id}',
+      detailOf(`v2.audits.entitytype.${entity.type}.entityid.${entity.id}`, body, t),
+      t,
+    );
+  }
+
+  function routingEvent(): EventBridgeEvent {
+    const queue = pick(random, pools.queues);
+    const conversation = pick(random, pools.conversations);
+    const t = eventTime();
+    const body = {
+      id: conversation.id,
+      participants: conversation.participants.map((id) => ({ id, purpose: 'customer', state: 'connected' })),
+    };
+    return envelope('v2.routing.queues.{id}.conversations', detailOf(`v2.routing.queues.${queue}.conversations`, body, t), t);
+  }
+
+  function unknownEvent(): EventBridgeEvent {
+    const kind = pick(random, UNKNOWN_TOPICS);
+    const id = pick(random, pools.unknownIds);
+    const t = eventTime();
+    return envelope(kind.detailType, detailOf(kind.topic(id), { id, value: Math.floor(random() * 1000), newField: { nested: true } }, t), t);
+  }
+
+  function poison(kind: PoisonKind): string {
+    const event = conversationEvent();
+    const detail = event.detail as { eventBody: Record<string, unknown> };
+    switch (kind) {
+      case 'invalid-json':
+        return JSON.stringify(event).slice(0, 80);
+      case 'missing-detail':
+        delete event.detail;
+        return JSON.stringify(event);
+      case 'wrong-types':
+        detail.eventBody.eventTime = 'yesterday';
+        return JSON.stringify(event);
+      case 'future-time':
+        detail.eventBody.eventTime = o.now + 30 * 24 * 3600_000;
+        return JSON.stringify(event);
+    }
+  }
+
+  const base: EventBridgeEvent[] = [];
+  const counts: GeneratedBurst['counts'] = { total: 0, valid: 0, duplicates: 0, unknownTopic: 0, poison: {} };
+  const poisonCount = Math.round(o.count * o.poisonRatio);
+  const duplicateCount = Math.round(o.count * o.duplicateRatio);
+  const baseCount = Math.max(0, o.count - poisonCount - duplicateCount);
+  for (let i = 0; i < baseCount; i++) {
+    const r = random();
+    if (random() < o.hotEntityRatio) base.push(conversationEvent(hot));
+    else if (r < o.unknownTopicRatio) {
+      base.push(unknownEvent());
+      counts.unknownTopic += 1;
+    } else if (r < 0.55) base.push(conversationEvent());
+    else if (r < 0.65) base.push(routingEvent());
+    else if (r < 0.85) base.push(presenceEvent());
+    else base.push(auditEvent());
+  }
+  const lines = base.map((e) => JSON.stringify(e));
+  for (let i = 0; i < duplicateCount && base.length > 0; i++) {
+    // Same content under a new envelope id, as Genesys does when it retries.
+    const original = pick(random, base);
+    lines.push(JSON.stringify({ ...original, id: uuid(random) }));
+    counts.duplicates += 1;
+  }
+  for (let i = 0; i < poisonCount; i++) {
+    const kind = o.poisonKinds[i % o.poisonKinds.length]!;
+    lines.push(poison(kind));
+    counts.poison[kind] = (counts.poison[kind] ?? 0) + 1;
+  }
+  if (o.shuffle) shuffleInPlace(random, lines);
+  counts.total = lines.length;
+  counts.valid = base.length + counts.duplicates;
+  return { lines, counts };
+}

@@ -1,0 +1,218 @@
+// Replays EventBridge events through the local event path: publish them to the
+// bus with PutEvents (source, detail-type, time and detail kept), run the local
+// event source mapping over the consumer bundle until the buffer is drained and
+// nothing is in flight, and summarise what became of them.
+//
+// Lines PutEvents cannot carry (not JSON, no detail object) are what a broken
+// producer would write straight to the buffer; they are sent there as they
+// are, so the consumer dead-letters them with their reason.
+import { join } from 'node:path';
+import { PutEventsCommand, EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { addTally, deadLetteredTotal, emptyTally, type BatchTally } from '../../shared/consumer/tally';
+import { LOCAL_ACCOUNT, LOCAL_REGION } from '../local/aws-env';
+import { LocalEventSourceMapping, queueDepth, type MappingSettings, type MappingStats } from '../local/event-source-mapping';
+import { captureFunctionLogs } from '../local/function-logs';
+import { loadBundle } from '../local/lambda-runtime';
+import { ROOT } from '../local/moto';
+import { consumerEnvironment, type LocalStack } from '../local/provision';
+
+export interface ReplayProgress {
+  published: number;
+  total: number;
+  processed: number;
+  perSecond: number;
+  bufferDepth: number;
+  dlqDepth: number;
+}
+
+export interface ReplayOptions {
+  rate?: number;
+  settings?: Partial<MappingSettings>;
+  consumerEnv?: Record<string, string>;
+  onProgress?: (progress: ReplayProgress) => void;
+  progressIntervalMs?: number;
+  drainTimeoutMs?: number;
+  logFile?: string;
+}
+
+export interface ReplaySummary {
+  lines: number;
+  published: number;
+  injected: number;
+  rejected: number;
+  projected: number;
+  stale: number;
+  duplicates: number;
+  deadLettered: Record<string, number>;
+  retriedAttempts: number;
+  invocations: number;
+  elapsedMs: number;
+  eventsPerSecond: number;
+}
+
+export function mappingSettingsFor(stack: LocalStack, overrides: Partial<MappingSettings> = {}): MappingSettings {
+  const d = stack.spec.defaults;
+  return {
+    batchSize: d.consumer_batch_size,
+    batchingWindowMs: d.consumer_batching_window_seconds * 1000,
+    maxConcurrency: d.consumer_max_concurrency,
+    functionTimeoutMs: d.consumer_timeout_seconds * 1000,
+    ...overrides,
+  };
+}
+
+type Publishable = { kind: 'event'; entry: PutEventsRequestEntry; raw: string } | { kind: 'raw'; raw: string };
+
+export function toPublishable(line: string, busName: string): Publishable {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    return { kind: 'raw', raw: line };
+  }
+  const e = parsed as Record<string, unknown>;
+  const detail = e?.detail;
+  if (
+    !e || typeof e !== 'object' || typeof e['detail-type'] !== 'string' || typeof e.source !== 'string' ||
+    !detail || typeof detail !== 'object' || Array.isArray(detail)
+  ) {
+    return { kind: 'raw', raw: line };
+  }
+  const time = typeof e.time === 'string' ? new Date(e.time) : undefined;
+  return {
+    kind: 'event',
+    raw: line,
+    entry: {
+      EventBusName: busName,
+      Source: e.source,
+      DetailType: e['detail-type'],
+      Detail: JSON.stringify(detail),
+      ...(time && Number.isFinite(time.getTime()) ? { Time: time } : {}),
+    },
+  };
+}
+
+const PUT_EVENTS_MAX = 10;
+const PUBLISHERS = 4;
+
+export async function replayLines(stack: LocalStack, lines: string[], options: ReplayOptions = {}): Promise<ReplaySummary> {
+  const sqs = new SQSClient({});
+  const events = new EventBridgeClient({});
+  const started = Date.now();
+  const dlqBefore = await queueDepth(sqs, stack.bufferDlqUrl);
+
+  const logs = captureFunctionLogs(options.logFile ?? join(ROOT, '.local', 'logs', 'event-consumer.log'));
+  let mapping: LocalEventSourceMapping | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const counters = { published: 0, injected: 0, rejected: 0 };
+  try {
+    const env = consumerEnvironment(stack, options.consumerEnv);
+    mapping = new LocalEventSourceMapping(
+      sqs,
+      { url: stack.bufferQueueUrl, arn: stack.bufferQueueArn },
+      () => loadBundle<SQSEvent, SQSBatchResponse>('event-consumer', env),
+      mappingSettingsFor(stack, options.settings),
+      { functionName: `${stack.spec.defaults.name_prefix}-consumer`, region: LOCAL_REGION, account: LOCAL_ACCOUNT },
+    );
+    await mapping.start();
+
+    const items = lines.filter((l) => l.trim() !== '').map((l) => toPublishable(l, stack.busName));
+    const total = items.length;
+    if (options.onProgress) {
+      let lastProcessed = 0;
+      let lastAt = Date.now();
+      const tick = async () => {
+        const [buffer, dlq] = await Promise.all([queueDepth(sqs, stack.bufferQueueUrl), queueDepth(sqs, stack.bufferDlqUrl)]).catch(() => [undefined, undefined]);
+        const processed = mapping!.stats.recordsDeleted;
+        const now = Date.now();
+        const perSecond = ((processed - lastProcessed) * 1000) / Math.max(1, now - lastAt);
+        lastProcessed = processed;
+        lastAt = now;
+        options.onProgress!({
+          published: counters.published + counters.injected,
+          total,
+          processed,
+          perSecond,
+          bufferDepth: buffer ? buffer.visible + buffer.inFlight + buffer.delayed : -1,
+          dlqDepth: dlq ? dlq.visible + dlq.inFlight - dlqBefore.visible - dlqBefore.inFlight : -1,
+        });
+      };
+      timer = setInterval(() => void tick(), options.progressIntervalMs ?? 500);
+    }
+
+    const chunks: Publishable[][] = [];
+    for (let i = 0; i < items.length; i += PUT_EVENTS_MAX) chunks.push(items.slice(i, i + PUT_EVENTS_MAX));
+    let next = 0;
+    let sent = 0;
+    const publisher = async () => {
+      while (next < chunks.length) {
+        const chunk = chunks[next++]!;
+        if (options.rate && options.rate > 0) {
+          const dueAt = started + (sent / options.rate) * 1000;
+          sent += chunk.length;
+          const wait = dueAt - Date.now();
+          if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        }
+        await publishChunk(events, sqs, stack, chunk, counters);
+      }
+    };
+    const publishers = options.rate && options.rate > 0 ? 1 : PUBLISHERS;
+    await Promise.all(Array.from({ length: publishers }, publisher));
+    await mapping.drained({ timeoutMs: options.drainTimeoutMs ?? 900_000 });
+    if (process.env.LOCAL_ESM_DEBUG) console.error('whole-batch failures', mapping.stats.wholeBatchFailures, mapping.lastBatchFailure);
+  } finally {
+    if (timer) clearInterval(timer);
+    await mapping?.stop();
+    logs.restore();
+  }
+
+  const dlqAfter = await queueDepth(sqs, stack.bufferDlqUrl);
+  const tally: BatchTally = addTally(emptyTally(), logs.tally);
+  const dlqGrowth = dlqAfter.visible + dlqAfter.inFlight - dlqBefore.visible - dlqBefore.inFlight;
+  const deadLettered: Record<string, number> = { ...tally.deadLettered };
+  // Messages the redrive policy moved after maxReceiveCount carry no reason of ours.
+  const exhausted = dlqGrowth - deadLetteredTotal(tally);
+  if (exhausted > 0) deadLettered['retries-exhausted'] = exhausted;
+  const elapsedMs = Date.now() - started;
+  const stats: MappingStats = mapping!.stats;
+  return {
+    lines: lines.filter((l) => l.trim() !== '').length,
+    ...counters,
+    projected: tally.projected,
+    stale: tally.stale,
+    duplicates: tally.duplicate,
+    deadLettered,
+    retriedAttempts: stats.recordsFailed,
+    invocations: stats.invocations,
+    elapsedMs,
+    eventsPerSecond: Math.round(((counters.published + counters.injected) * 1000) / Math.max(1, elapsedMs)),
+  };
+}
+
+async function publishChunk(
+  events: EventBridgeClient,
+  sqs: SQSClient,
+  stack: LocalStack,
+  chunk: Publishable[],
+  counters: { published: number; injected: number; rejected: number },
+): Promise<void> {
+  const entries = chunk.filter((p): p is Extract<Publishable, { kind: 'event' }> => p.kind === 'event');
+  const direct: string[] = chunk.filter((p) => p.kind === 'raw').map((p) => p.raw);
+  if (entries.length > 0) {
+    const result = await events.send(new PutEventsCommand({ Entries: entries.map((p) => p.entry) }));
+    (result.Entries ?? []).forEach((entry, i) => {
+      if (entry.ErrorCode) direct.push(entries[i]!.raw);
+      else counters.published += 1;
+    });
+  }
+  for (const body of direct) {
+    try {
+      await sqs.send(new SendMessageCommand({ QueueUrl: stack.bufferQueueUrl, MessageBody: body }));
+      counters.injected += 1;
+    } catch {
+      counters.rejected += 1;
+    }
+  }
+}

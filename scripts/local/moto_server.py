@@ -1,0 +1,44 @@
+"""Starts the moto server with local fixes for behaviours that make the local
+AWS unusable at demo scale (10,000 queued messages). Each fix keeps moto's
+results; only the cost changes. Arguments are moto_server's own.
+
+- SQS ReceiveMessage checked each candidate message's retention through
+  get_queue_attributes(), which recomputes every queue attribute including the
+  O(queue length) message counts: over a second per receive at 2,000 queued
+  messages. The replacement reads the retention period directly.
+- SQS message visibility and delay checks went through moto's datetime-based
+  clock (several microseconds each, once per queued message on every send,
+  receive and attribute read); time.time() gives the same instant.
+- EventBridge re-compiled the same JSONPath expressions (a full yacc table
+  build) for every target of every event; compiled paths are now cached.
+"""
+import functools
+import sys
+import time
+
+import jsonpath_ng.ext
+from moto.sqs.models import Message, SQSBackend
+
+
+def _retained(self, queue_name, message):
+    queue = self.get_queue(queue_name)
+    return int(queue.message_retention_period) + message.sent_timestamp / 1000 > time.time()
+
+
+def _visible(self):
+    return time.time() * 1000 > self.visible_at
+
+
+def _delayed(self):
+    return time.time() * 1000 < self.delayed_until
+
+
+SQSBackend.is_message_valid_based_on_retention_period = _retained
+Message.visible = property(_visible)
+Message.delayed = property(_delayed)
+jsonpath_ng.ext.parse = functools.lru_cache(maxsize=512)(jsonpath_ng.ext.parse)
+
+from moto.server import main  # noqa: E402  (after the patches, on purpose)
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

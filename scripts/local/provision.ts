@@ -1,0 +1,141 @@
+// Creates the event path on the local AWS from the same sources as the
+// Terraform (shared/config/stack-spec.ts): bus, one rule per pattern file with
+// a DLQ'd, retry-bounded SQS target, the buffer queue with its redrive policy,
+// and the two DynamoDB tables.
+import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand, type KeySchemaElement } from '@aws-sdk/client-dynamodb';
+import { CreateEventBusCommand, EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { loadStackSpec, type StackSpec, type TableSpec } from '../../shared/config/stack-spec';
+
+export interface LocalStack {
+  spec: StackSpec;
+  busName: string;
+  ruleNames: string[];
+  bufferQueueUrl: string;
+  bufferQueueArn: string;
+  bufferDlqUrl: string;
+  bufferDlqArn: string;
+  targetDlqUrl: string;
+  projectionTable: string;
+  idempotencyTable: string;
+}
+
+/** EventBridge target retry policy used locally and as the Terraform default. */
+export const RULE_TARGET_RETRY = { MaximumRetryAttempts: 30, MaximumEventAgeInSeconds: 4 * 3600 };
+
+async function createQueue(sqs: SQSClient, name: string, attributes: Record<string, string>) {
+  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: { SqsManagedSseEnabled: 'true', ...attributes } }));
+  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+  return { url: QueueUrl!, arn: Attributes!.QueueArn! };
+}
+
+async function createTable(ddb: DynamoDBClient, table: TableSpec) {
+  const keys: KeySchemaElement[] = [{ AttributeName: table.hashKey, KeyType: 'HASH' }];
+  if (table.rangeKey) keys.push({ AttributeName: table.rangeKey, KeyType: 'RANGE' });
+  await ddb.send(
+    new CreateTableCommand({
+      TableName: table.name,
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: keys,
+      AttributeDefinitions: keys.map((k) => ({ AttributeName: k.AttributeName!, AttributeType: 'S' })),
+      SSESpecification: { Enabled: true },
+      ...(table.streamViewType ? { StreamSpecification: { StreamEnabled: true, StreamViewType: table.streamViewType } } : {}),
+    }),
+  );
+  if (table.ttlAttribute) {
+    await ddb.send(
+      new UpdateTimeToLiveCommand({ TableName: table.name, TimeToLiveSpecification: { Enabled: true, AttributeName: table.ttlAttribute } }),
+    );
+  }
+}
+
+export async function provisionLocalStack(): Promise<LocalStack> {
+  const spec = await loadStackSpec();
+  const sqs = new SQSClient({});
+  const ddb = new DynamoDBClient({});
+  const events = new EventBridgeClient({});
+
+  const bufferDlq = await createQueue(sqs, spec.bufferQueue.dlqName, { MessageRetentionPeriod: String(spec.dlqRetentionSeconds) });
+  const targetDlq = await createQueue(sqs, spec.targetDlqName, { MessageRetentionPeriod: String(spec.dlqRetentionSeconds) });
+  const buffer = await createQueue(sqs, spec.bufferQueue.name, {
+    VisibilityTimeout: String(spec.bufferQueue.visibilityTimeoutSeconds),
+    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: bufferDlq.arn, maxReceiveCount: spec.bufferQueue.maxReceiveCount }),
+  });
+
+  await events.send(new CreateEventBusCommand({ Name: spec.busName }));
+  const ruleNames: string[] = [];
+  const ruleArns: string[] = [];
+  for (const rule of spec.rules) {
+    const name = `${spec.defaults.name_prefix}-${rule.family}`;
+    const { RuleArn } = await events.send(
+      new PutRuleCommand({ Name: name, EventBusName: spec.busName, EventPattern: JSON.stringify(rule.pattern), State: 'ENABLED' }),
+    );
+    await events.send(
+      new PutTargetsCommand({
+        Rule: name,
+        EventBusName: spec.busName,
+        Targets: [{ Id: 'buffer', Arn: buffer.arn, DeadLetterConfig: { Arn: targetDlq.arn }, RetryPolicy: RULE_TARGET_RETRY }],
+      }),
+    );
+    ruleNames.push(name);
+    ruleArns.push(RuleArn!);
+  }
+  // Only these rules may send to the buffer (moto stores the policy; AWS enforces it).
+  await sqs.send(
+    new SetQueueAttributesCommand({
+      QueueUrl: buffer.url,
+      Attributes: {
+        Policy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Sid: 'AllowGenesysRules',
+              Effect: 'Allow',
+              Principal: { Service: 'events.amazonaws.com' },
+              Action: 'sqs:SendMessage',
+              Resource: buffer.arn,
+              Condition: { ArnEquals: { 'aws:SourceArn': ruleArns } },
+            },
+          ],
+        }),
+      },
+    }),
+  );
+
+  await createTable(ddb, spec.projectionTable);
+  await createTable(ddb, spec.idempotencyTable);
+
+  return {
+    spec,
+    busName: spec.busName,
+    ruleNames,
+    bufferQueueUrl: buffer.url,
+    bufferQueueArn: buffer.arn,
+    bufferDlqUrl: bufferDlq.url,
+    bufferDlqArn: bufferDlq.arn,
+    targetDlqUrl: targetDlq.url,
+    projectionTable: spec.projectionTable.name,
+    idempotencyTable: spec.idempotencyTable.name,
+  };
+}
+
+/** What Terraform's consumer module sets as the function environment, for the local stack. */
+export function consumerEnvironment(stack: LocalStack, overrides: Record<string, string> = {}): Record<string, string> {
+  const d = stack.spec.defaults;
+  return {
+    POWERTOOLS_SERVICE_NAME: 'event-consumer',
+    POWERTOOLS_LOG_LEVEL: 'INFO',
+    PROJECTION_TABLE: stack.projectionTable,
+    IDEMPOTENCY_TABLE: stack.idempotencyTable,
+    BUFFER_QUEUE_URL: stack.bufferQueueUrl,
+    BUFFER_DLQ_URL: stack.bufferDlqUrl,
+    IDEMPOTENCY_TTL_SECONDS: String(d.idempotency_ttl_seconds),
+    EVENT_FUTURE_SKEW_SECONDS: String(d.event_future_skew_seconds),
+    MAX_EVENT_BYTES: String(d.max_event_bytes),
+    RETRY_BACKOFF_BASE_SECONDS: String(d.retry_backoff_base_seconds),
+    RETRY_BACKOFF_CAP_SECONDS: String(d.retry_backoff_cap_seconds),
+    BUFFER_MAX_RECEIVE_COUNT: String(d.buffer_max_receive_count),
+    AWS_LAMBDA_FUNCTION_NAME: `${d.name_prefix}-consumer`,
+    ...overrides,
+  };
+}

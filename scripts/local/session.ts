@@ -1,0 +1,66 @@
+// A running local event path: the moto server plus the resources provisioned
+// on it. `local up` leaves one running in the background (state in .local/);
+// the demo and the tests start their own and stop it when they end.
+import { existsSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { useLocalAws } from './aws-env';
+import { endpointFor, freePort, ROOT, runningDetached, startMoto, stopDetached, type LocalAws } from './moto';
+import { provisionLocalStack, type LocalStack } from './provision';
+
+const STACK_FILE = join(ROOT, '.local', 'stack.json');
+
+export interface LocalSession {
+  endpoint: string;
+  port: number;
+  stack: LocalStack;
+  stop(): Promise<void>;
+}
+
+/** Starts a private local AWS (on LOCAL_AWS_PORT if set, else any free loopback port) and provisions it. */
+export async function startLocalSession(options: { port?: number } = {}): Promise<LocalSession> {
+  const port = options.port ?? (process.env.LOCAL_AWS_PORT ? Number(process.env.LOCAL_AWS_PORT) : await freePort());
+  const aws: LocalAws = await startMoto({ port });
+  try {
+    useLocalAws(aws.endpoint);
+    const stack = await provisionLocalStack();
+    return { endpoint: aws.endpoint, port: aws.port, stack, stop: aws.stop };
+  } catch (error) {
+    await aws.stop();
+    throw error;
+  }
+}
+
+/** `local up`: a background local AWS that later CLI commands attach to. */
+export async function localUp(): Promise<LocalSession> {
+  const running = runningDetached();
+  if (running) {
+    throw new Error(`the local AWS is already running (pid ${running.pid}, ${endpointFor(running.port)}); run \`npm run cli -- local down\` first.`);
+  }
+  const aws = await startMoto({ detached: true });
+  try {
+    useLocalAws(aws.endpoint);
+    const stack = await provisionLocalStack();
+    writeFileSync(STACK_FILE, JSON.stringify(stack, null, 2));
+    return { endpoint: aws.endpoint, port: aws.port, stack, stop: async () => undefined };
+  } catch (error) {
+    await stopDetached();
+    throw error;
+  }
+}
+
+export async function localDown(): Promise<boolean> {
+  rmSync(STACK_FILE, { force: true });
+  return stopDetached();
+}
+
+/** Attaches to the background local AWS started by `local up`. */
+export function attachLocalSession(): LocalSession {
+  const running = runningDetached();
+  if (!running || !existsSync(STACK_FILE)) {
+    throw new Error('the local AWS is not running: start it with `npm run cli -- local up` (or `make up`).');
+  }
+  const endpoint = endpointFor(running.port);
+  useLocalAws(endpoint);
+  const stack = JSON.parse(readFileSync(STACK_FILE, 'utf8')) as LocalStack;
+  return { endpoint, port: running.port, stack, stop: async () => undefined };
+}

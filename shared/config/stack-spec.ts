@@ -1,0 +1,121 @@
+// The description of the event path that both the Terraform and the local
+// stack follow. It is read from terraform/variables.tf (defaults) and
+// terraform/event-patterns/*.json, so the two cannot drift apart silently:
+// test/unit/terraform tests compare the HCL with this spec.
+import { readFile, readdir } from 'node:fs/promises';
+import { join, basename } from 'node:path';
+import { parse } from '@cdktf/hcl2json';
+
+export const TERRAFORM_DIR = new URL('../../terraform/', import.meta.url).pathname;
+export const EVENT_PATTERN_DIR = join(TERRAFORM_DIR, 'event-patterns');
+
+/** Variables of terraform/variables.tf that the local stack uses, by name. */
+export interface SharedDefaults {
+  name_prefix: string;
+  buffer_max_receive_count: number;
+  consumer_batch_size: number;
+  consumer_batching_window_seconds: number;
+  consumer_max_concurrency: number;
+  consumer_timeout_seconds: number;
+  idempotency_ttl_seconds: number;
+  event_future_skew_seconds: number;
+  max_event_bytes: number;
+  retry_backoff_base_seconds: number;
+  retry_backoff_cap_seconds: number;
+}
+
+const SHARED_NUMBERS = [
+  'buffer_max_receive_count',
+  'consumer_batch_size',
+  'consumer_batching_window_seconds',
+  'consumer_max_concurrency',
+  'consumer_timeout_seconds',
+  'idempotency_ttl_seconds',
+  'event_future_skew_seconds',
+  'max_event_bytes',
+  'retry_backoff_base_seconds',
+  'retry_backoff_cap_seconds',
+] as const satisfies ReadonlyArray<keyof SharedDefaults>;
+
+export interface RuleSpec {
+  /** File name without .json; also the rule name suffix. */
+  family: string;
+  pattern: Record<string, unknown>;
+}
+
+export interface TableSpec {
+  name: string;
+  hashKey: string;
+  rangeKey?: string;
+  ttlAttribute?: string;
+  streamViewType?: 'NEW_IMAGE';
+}
+
+export interface StackSpec {
+  defaults: SharedDefaults;
+  busName: string;
+  rules: RuleSpec[];
+  bufferQueue: { name: string; visibilityTimeoutSeconds: number; maxReceiveCount: number; dlqName: string };
+  targetDlqName: string;
+  dlqRetentionSeconds: number;
+  projectionTable: TableSpec;
+  idempotencyTable: TableSpec;
+}
+
+export async function readSharedDefaults(file = join(TERRAFORM_DIR, 'variables.tf')): Promise<SharedDefaults> {
+  const hcl = (await parse(basename(file), await readFile(file, 'utf8'))) as {
+    variable?: Record<string, Array<{ default?: unknown }>>;
+  };
+  const variables = hcl.variable ?? {};
+  const valueOf = (name: string): unknown => variables[name]?.[0]?.default;
+  const namePrefix = valueOf('name_prefix');
+  if (typeof namePrefix !== 'string') {
+    throw new Error(`${file}: variable "name_prefix" needs a string default; the local stack names its resources from it.`);
+  }
+  const defaults: Record<string, unknown> = { name_prefix: namePrefix };
+  for (const name of SHARED_NUMBERS) {
+    const value = valueOf(name);
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      throw new Error(`${file}: variable "${name}" needs a numeric default; the local stack reads it.`);
+    }
+    defaults[name] = value;
+  }
+  return defaults as unknown as SharedDefaults;
+}
+
+export async function readEventPatterns(dir = EVENT_PATTERN_DIR): Promise<RuleSpec[]> {
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.json')).sort();
+  return Promise.all(
+    files.map(async (file) => ({
+      family: basename(file, '.json'),
+      pattern: JSON.parse(await readFile(join(dir, file), 'utf8')) as Record<string, unknown>,
+    })),
+  );
+}
+
+/** Visibility timeout of a queue feeding a Lambda: AWS recommends at least 6x the function timeout. */
+export const visibilityForTimeout = (timeoutSeconds: number): number => timeoutSeconds * 6;
+
+export const DLQ_RETENTION_SECONDS = 14 * 24 * 3600;
+
+export async function loadStackSpec(): Promise<StackSpec> {
+  const defaults = await readSharedDefaults();
+  const p = defaults.name_prefix;
+  return {
+    defaults,
+    // Locally the bus has no '/' in its name (moto breaks on it); on AWS the bus
+    // is named after the partner event source.
+    busName: `${p}-bus`,
+    rules: await readEventPatterns(),
+    bufferQueue: {
+      name: `${p}-buffer`,
+      visibilityTimeoutSeconds: visibilityForTimeout(defaults.consumer_timeout_seconds),
+      maxReceiveCount: defaults.buffer_max_receive_count,
+      dlqName: `${p}-buffer-dlq`,
+    },
+    targetDlqName: `${p}-target-dlq`,
+    dlqRetentionSeconds: DLQ_RETENTION_SECONDS,
+    projectionTable: { name: `${p}-projection`, hashKey: 'entity', rangeKey: 'aspect', streamViewType: 'NEW_IMAGE' },
+    idempotencyTable: { name: `${p}-idempotency`, hashKey: 'id', ttlAttribute: 'expiration' },
+  };
+}

@@ -1,0 +1,51 @@
+// Consumer configuration from the Lambda environment (set by Terraform, or by
+// the local runner from the same Terraform defaults). A missing or malformed
+// value stops the cold start with a message naming the variable.
+
+export interface ConsumerConfig {
+  projectionTable: string;
+  idempotencyTable: string;
+  bufferQueueUrl: string;
+  bufferDlqUrl: string;
+  idempotencyTtlSeconds: number;
+  eventFutureSkewSeconds: number;
+  maxEventBytes: number;
+  retryBackoffBaseSeconds: number;
+  retryBackoffCapSeconds: number;
+  bufferMaxReceiveCount: number;
+  functionName: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+function text(env: Env, name: string): string {
+  const value = env[name];
+  if (!value) throw new Error(`event-consumer: environment variable ${name} is not set; Terraform's consumer module sets it (locally: scripts/local).`);
+  return value;
+}
+
+function count(env: Env, name: string, fallback: number, min = 0): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) {
+    throw new Error(`event-consumer: environment variable ${name}=${raw} must be an integer >= ${min}.`);
+  }
+  return value;
+}
+
+export function readConsumerConfig(env: Env = process.env): ConsumerConfig {
+  return {
+    projectionTable: text(env, 'PROJECTION_TABLE'),
+    idempotencyTable: text(env, 'IDEMPOTENCY_TABLE'),
+    bufferQueueUrl: text(env, 'BUFFER_QUEUE_URL'),
+    bufferDlqUrl: text(env, 'BUFFER_DLQ_URL'),
+    idempotencyTtlSeconds: count(env, 'IDEMPOTENCY_TTL_SECONDS', 432000, 60),
+    eventFutureSkewSeconds: count(env, 'EVENT_FUTURE_SKEW_SECONDS', 300),
+    maxEventBytes: count(env, 'MAX_EVENT_BYTES', 262144, 1024),
+    retryBackoffBaseSeconds: count(env, 'RETRY_BACKOFF_BASE_SECONDS', 2),
+    retryBackoffCapSeconds: count(env, 'RETRY_BACKOFF_CAP_SECONDS', 300),
+    bufferMaxReceiveCount: count(env, 'BUFFER_MAX_RECEIVE_COUNT', 5, 1),
+    functionName: env.AWS_LAMBDA_FUNCTION_NAME ?? 'event-consumer',
+  };
+}

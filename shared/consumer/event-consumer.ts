@@ -1,0 +1,117 @@
+// The event consumer's data flow: parse → deduplicate → project → report.
+// Powertools BatchProcessor turns per-record failures into the partial batch
+// response; Powertools idempotency, keyed on the Genesys content digest (not
+// the SQS messageId, which changes when EventBridge retries a delivery),
+// guards the projection; the conditional write itself makes stale events and
+// replays no-ops.
+import { randomUUID } from 'node:crypto';
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { parseGenesysEvent, type GenesysEvent } from '../genesys/event';
+import { projectEvent, type ProjectionOutcome } from '../projection/project-event';
+import { isPermanentEventError } from '../resilience/errors';
+import type { ConsumerConfig } from './config';
+import { deadLetter } from './dead-letter';
+import { backoffFailedRecords, visibilityDelays } from './retry-visibility';
+import { emptyTally, type BatchTally } from './tally';
+
+export interface ConsumerDeps {
+  config: ConsumerConfig;
+  logger: Logger;
+  dynamoDb: DynamoDBClient;
+  documentClient: DynamoDBDocumentClient;
+  sqs: SQSClient;
+}
+
+/** Input of the idempotent step: the event plus a nonce that tells a fresh run from a replayed result. */
+type ProjectionRequest = GenesysEvent & { attempt: string };
+interface ProjectionResult {
+  outcome: ProjectionOutcome;
+  attempt: string;
+}
+
+export function createEventConsumer({ config, logger, dynamoDb, documentClient, sqs }: ConsumerDeps) {
+  const processor = new BatchProcessor(EventType.SQS);
+  const idempotencyConfig = new IdempotencyConfig({
+    eventKeyJmesPath: 'digest',
+    expiresAfterSeconds: config.idempotencyTtlSeconds,
+  });
+  const persistenceStore = new DynamoDBPersistenceLayer({
+    tableName: config.idempotencyTable,
+    awsSdkV3Client: dynamoDb,
+  });
+  const projectOnce = makeIdempotent(
+    async (request: ProjectionRequest): Promise<ProjectionResult> => ({
+      outcome: await projectEvent(documentClient, config.projectionTable, request),
+      attempt: request.attempt,
+    }),
+    { persistenceStore, config: idempotencyConfig },
+  );
+  const limits = {
+    maxEventBytes: config.maxEventBytes,
+    maxFutureSkewMs: config.eventFutureSkewSeconds * 1000,
+  };
+
+  async function handleRecord(record: SQSRecord, tally: BatchTally): Promise<void> {
+    let event: GenesysEvent;
+    try {
+      event = parseGenesysEvent(record.body, limits);
+    } catch (error) {
+      if (!isPermanentEventError(error)) throw error;
+      await deadLetter(sqs, config.bufferDlqUrl, record, error, config.functionName);
+      tally.deadLettered[error.reason] = (tally.deadLettered[error.reason] ?? 0) + 1;
+      logger.warn('record dead-lettered', { messageId: record.messageId, errorClass: error.reason, error: error.message });
+      return;
+    }
+    const attempt = randomUUID();
+    const result = await projectOnce({ ...event, attempt });
+    const outcome = result.attempt === attempt ? result.outcome : 'duplicate';
+    if (outcome === 'applied') tally.projected += 1;
+    else if (outcome === 'stale') tally.stale += 1;
+    else tally.duplicate += 1;
+    logger.debug('record handled', {
+      outcome,
+      messageId: record.messageId,
+      correlation_id: event.correlationId,
+      entity: event.entity,
+      aspect: event.aspect,
+      eventId: event.eventId,
+    });
+  }
+
+  return async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+    idempotencyConfig.registerLambdaContext(context);
+    const tally = emptyTally();
+    tally.received = event.Records.length;
+    const response = await processPartialResponse(event, (record: SQSRecord) => handleRecord(record, tally), processor, {
+      context,
+      // All-failed batches still return a response, so their records get the
+      // same jittered backoff as partial failures.
+      throwOnFullBatchFailure: false,
+    });
+    const failedIds = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+    tally.failed = failedIds.size;
+    if (failedIds.size > 0) {
+      const failed = event.Records.filter((r) => failedIds.has(r.messageId));
+      for (const [, error] of processor.errors.entries()) {
+        logger.warn('record failed, will retry', { error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+      }
+      try {
+        await backoffFailedRecords(sqs, config.bufferQueueUrl, visibilityDelays(failed, {
+          baseSeconds: config.retryBackoffBaseSeconds,
+          capSeconds: config.retryBackoffCapSeconds,
+        }));
+      } catch (error) {
+        logger.warn('visibility backoff not applied; records return after the queue visibility timeout', { error: (error as Error).message });
+      }
+    }
+    logger.info('batch summary', { tally });
+    return response;
+  };
+}

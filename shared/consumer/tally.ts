@@ -1,0 +1,28 @@
+import type { PermanentReason } from '../resilience/errors';
+
+/** What happened to the records of one batch; logged as the batch summary and summed by the local runner. */
+export interface BatchTally {
+  received: number;
+  projected: number;
+  stale: number;
+  duplicate: number;
+  failed: number;
+  deadLettered: Partial<Record<PermanentReason, number>>;
+}
+
+export const emptyTally = (): BatchTally => ({ received: 0, projected: 0, stale: 0, duplicate: 0, failed: 0, deadLettered: {} });
+
+export function addTally(into: BatchTally, from: BatchTally): BatchTally {
+  into.received += from.received;
+  into.projected += from.projected;
+  into.stale += from.stale;
+  into.duplicate += from.duplicate;
+  into.failed += from.failed;
+  for (const [reason, n] of Object.entries(from.deadLettered) as Array<[PermanentReason, number]>) {
+    into.deadLettered[reason] = (into.deadLettered[reason] ?? 0) + n;
+  }
+  return into;
+}
+
+export const deadLetteredTotal = (tally: BatchTally): number =>
+  Object.values(tally.deadLettered).reduce((sum, n) => sum + (n ?? 0), 0);

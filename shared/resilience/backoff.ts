@@ -1,0 +1,25 @@
+// Exponential backoff with full jitter (AWS Architecture Blog, "Exponential
+// Backoff And Jitter"): the delay is uniform in [0, min(cap, base * 2^(n-1))],
+// so a burst of failures comes back spread out instead of as a herd.
+
+export interface BackoffPolicy {
+  baseSeconds: number;
+  capSeconds: number;
+}
+
+/** Upper bound of the delay for the n-th attempt (n >= 1). */
+export const backoffCeilingSeconds = ({ baseSeconds, capSeconds }: BackoffPolicy, attempt: number): number =>
+  Math.min(capSeconds, baseSeconds * 2 ** Math.max(0, attempt - 1));
+
+export function fullJitterSeconds(policy: BackoffPolicy, attempt: number, random: () => number = Math.random): number {
+  return Math.round(random() * backoffCeilingSeconds(policy, attempt));
+}
+
+/** A downstream's Retry-After (seconds or HTTP date) wins over the computed delay. */
+export function retryAfterSeconds(header: string | undefined, now: number = Date.now()): number | undefined {
+  if (header === undefined || header.trim() === '') return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return seconds >= 0 ? Math.ceil(seconds) : undefined;
+  const at = Date.parse(header);
+  return Number.isFinite(at) ? Math.max(0, Math.ceil((at - now) / 1000)) : undefined;
+}
