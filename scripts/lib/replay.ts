@@ -103,8 +103,13 @@ export async function replayLines(stack: LocalStack, lines: string[], options: R
   const started = Date.now();
   const dlqBefore = await queueDepth(sqs, stack.bufferDlqUrl);
 
-  const logs = captureFunctionLogs(options.logFile ?? join(ROOT, '.local', 'logs', 'event-consumer.log'));
+  // The bundle reads its configuration from process.env (as in Lambda); put
+  // back whatever this replay changed so the next one starts clean.
+  const envBefore = { ...process.env };
   let mapping: LocalEventSourceMapping | undefined;
+  const logs = captureFunctionLogs(options.logFile ?? join(ROOT, '.local', 'logs', 'event-consumer.log'), {
+    ignoreRequest: (requestId) => mapping?.timedOutRequests.has(requestId) === true,
+  });
   let timer: NodeJS.Timeout | undefined;
   const counters = { published: 0, injected: 0, rejected: 0 };
   try {
@@ -161,11 +166,12 @@ export async function replayLines(stack: LocalStack, lines: string[], options: R
     const publishers = options.rate && options.rate > 0 ? 1 : PUBLISHERS;
     await Promise.all(Array.from({ length: publishers }, publisher));
     await mapping.drained({ timeoutMs: options.drainTimeoutMs ?? 900_000 });
-    if (process.env.LOCAL_ESM_DEBUG) console.error('whole-batch failures', mapping.stats.wholeBatchFailures, mapping.lastBatchFailure);
   } finally {
     if (timer) clearInterval(timer);
     await mapping?.stop();
     logs.restore();
+    for (const key of Object.keys(process.env)) if (!(key in envBefore)) delete process.env[key];
+    Object.assign(process.env, envBefore);
   }
 
   const dlqAfter = await queueDepth(sqs, stack.bufferDlqUrl);

@@ -85,6 +85,8 @@ export class LocalEventSourceMapping {
   readonly stats: MappingStats = { invocations: 0, recordsDelivered: 0, recordsDeleted: 0, recordsFailed: 0, wholeBatchFailures: 0 };
   /** Why the last whole batch failed (thrown error, timeout or invalid response), for diagnostics. */
   lastBatchFailure: string | undefined;
+  /** Request ids of invocations abandoned on timeout: their late logs do not count. */
+  readonly timedOutRequests = new Set<string>();
   private running = false;
   private pollers: Promise<void>[] = [];
   private inFlightBatches = 0;
@@ -158,7 +160,8 @@ export class LocalEventSourceMapping {
     return batch;
   }
 
-  private async poll(handler: BundleHandler<SQSEvent, SQSBatchResponse | void>): Promise<void> {
+  private async poll(initial: BundleHandler<SQSEvent, SQSBatchResponse | void>): Promise<void> {
+    let handler = initial;
     while (this.running) {
       let messages: Message[];
       try {
@@ -170,23 +173,33 @@ export class LocalEventSourceMapping {
       if (messages.length === 0) continue;
       this.inFlightBatches += 1;
       try {
-        await this.invoke(handler, messages);
+        const outcome = await this.invoke(handler, messages);
+        // Lambda discards an environment whose invocation timed out. Here the
+        // timed-out call cannot be killed, so it is abandoned with its module
+        // instance and the next batch gets a fresh environment; sharing one
+        // would let two invocations mix their batch state.
+        if (outcome === 'timed-out') handler = await this.loadEnvironment();
       } finally {
         this.inFlightBatches -= 1;
       }
     }
   }
 
-  private async invoke(handler: BundleHandler<SQSEvent, SQSBatchResponse | void>, messages: Message[]): Promise<void> {
+  private async invoke(handler: BundleHandler<SQSEvent, SQSBatchResponse | void>, messages: Message[]): Promise<'completed' | 'failed' | 'timed-out'> {
     const records = messages.map((m) => toSqsRecord(m, this.queue.arn, this.lambda.region));
     this.stats.invocations += 1;
     this.stats.recordsDelivered += records.length;
     const context = lambdaContext(this.lambda.functionName, this.settings.functionTimeoutMs, this.lambda.region, this.lambda.account);
     let failed: Set<string> | 'all';
+    let timedOut = false;
     try {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error('Task timed out')), this.settings.functionTimeoutMs);
+        timer = setTimeout(() => {
+          timedOut = true;
+          this.timedOutRequests.add(context.awsRequestId);
+          reject(new Error(`Task timed out after ${this.settings.functionTimeoutMs / 1000}s`));
+        }, this.settings.functionTimeoutMs);
       });
       const response = await Promise.race([handler({ Records: records }, context), timeout]).finally(() => clearTimeout(timer));
       failed = failedRecordIds(response, records);
@@ -198,7 +211,7 @@ export class LocalEventSourceMapping {
     if (failed === 'all') {
       this.stats.wholeBatchFailures += 1;
       this.stats.recordsFailed += records.length;
-      return;
+      return timedOut ? 'timed-out' : 'failed';
     }
     const succeeded = records.filter((r) => !failed.has(r.messageId));
     this.stats.recordsFailed += failed.size;
@@ -216,6 +229,7 @@ export class LocalEventSourceMapping {
         // Not deleted: the messages come back and the consumer treats them as replays.
       }
     }
+    return 'completed';
   }
 }
 

@@ -14,16 +14,21 @@ export interface LogCapture {
   restore(): void;
 }
 
-export function captureFunctionLogs(file: string, options: { passthrough?: boolean } = {}): LogCapture {
+export function captureFunctionLogs(
+  file: string,
+  options: { passthrough?: boolean; ignoreRequest?: (requestId: string) => boolean } = {},
+): LogCapture {
   mkdirSync(dirname(file), { recursive: true });
   const tally = emptyTally();
   const problems: string[] = [];
   const isFunctionLog = (line: string): boolean => {
     if (!line.startsWith('{')) return false;
     try {
-      const entry = JSON.parse(line) as { message?: string; level?: string; tally?: BatchTally; service?: string };
+      const entry = JSON.parse(line) as { message?: string; level?: string; tally?: BatchTally; service?: string; function_request_id?: string };
       if (entry.level === undefined || entry.service === undefined) return false;
-      if (entry.message === 'batch summary' && entry.tally) addTally(tally, entry.tally);
+      // A timed-out invocation is killed on Lambda before it could log its summary.
+      const abandoned = entry.function_request_id !== undefined && options.ignoreRequest?.(entry.function_request_id) === true;
+      if (entry.message === 'batch summary' && entry.tally && !abandoned) addTally(tally, entry.tally);
       if ((entry.level === 'WARN' || entry.level === 'ERROR') && problems.length < 200) problems.push(line);
       appendFileSync(file, `${line}\n`);
       return true;

@@ -7,7 +7,8 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 export const ROOT = new URL('../..', import.meta.url).pathname;
-const STATE_DIR = join(ROOT, '.local');
+// LOCAL_STATE_DIR lets a test run its own `local up` beside a developer's.
+export const STATE_DIR = process.env.LOCAL_STATE_DIR ?? join(ROOT, '.local');
 const PID_FILE = join(STATE_DIR, 'moto.pid');
 const PORT_FILE = join(STATE_DIR, 'moto.port');
 const LOG_FILE = join(STATE_DIR, 'moto.log');

@@ -9,6 +9,11 @@ results; only the cost changes. Arguments are moto_server's own.
 - SQS message visibility and delay checks went through moto's datetime-based
   clock (several microseconds each, once per queued message on every send,
   receive and attribute read); time.time() gives the same instant.
+- Every SendMessage (so every EventBridge delivery) read queue.attributes,
+  which counts the queue's messages three times. The three approximate
+  counts are now cached for 100 ms per queue: AWS documents them as
+  approximate and eventually consistent, so a count up to 100 ms old is
+  within what a client may see on AWS.
 - EventBridge re-compiled the same JSONPath expressions (a full yacc table
   build) for every target of every event; compiled paths are now cached.
 """
@@ -17,7 +22,7 @@ import sys
 import time
 
 import jsonpath_ng.ext
-from moto.sqs.models import Message, SQSBackend
+from moto.sqs.models import Message, Queue, SQSBackend
 
 
 def _retained(self, queue_name, message):
@@ -33,7 +38,33 @@ def _delayed(self):
     return time.time() * 1000 < self.delayed_until
 
 
+COUNT_TTL_SECONDS = 0.1
+
+
+def _cached_count(name, count):
+    def getter(self):
+        cache = self.__dict__.setdefault("_local_count_cache", {})
+        now = time.time()
+        hit = cache.get(name)
+        if hit is not None and now - hit[0] < COUNT_TTL_SECONDS:
+            return hit[1]
+        value = count(self)
+        cache[name] = (now, value)
+        return value
+
+    return property(getter)
+
+
 SQSBackend.is_message_valid_based_on_retention_period = _retained
+Queue.approximate_number_of_messages = _cached_count(
+    "visible", lambda q: sum(1 for m in q._messages if m.visible and not m.delayed)
+)
+Queue.approximate_number_of_messages_not_visible = _cached_count(
+    "not_visible", lambda q: sum(1 for m in q._messages if not m.visible)
+)
+Queue.approximate_number_of_messages_delayed = _cached_count(
+    "delayed", lambda q: sum(1 for m in q._messages if m.delayed)
+)
 Message.visible = property(_visible)
 Message.delayed = property(_delayed)
 jsonpath_ng.ext.parse = functools.lru_cache(maxsize=512)(jsonpath_ng.ext.parse)

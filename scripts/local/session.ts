@@ -4,10 +4,10 @@
 import { existsSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { useLocalAws } from './aws-env';
-import { endpointFor, freePort, ROOT, runningDetached, startMoto, stopDetached, type LocalAws } from './moto';
+import { endpointFor, freePort, runningDetached, startMoto, STATE_DIR, stopDetached, type LocalAws } from './moto';
 import { provisionLocalStack, type LocalStack } from './provision';
 
-const STACK_FILE = join(ROOT, '.local', 'stack.json');
+const STACK_FILE = join(STATE_DIR, 'stack.json');
 
 export interface LocalSession {
   endpoint: string;

@@ -86,6 +86,7 @@ export function createEventConsumer({ config, logger, dynamoDb, documentClient, 
   }
 
   return async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+    logger.addContext(context);
     idempotencyConfig.registerLambdaContext(context);
     const tally = emptyTally();
     tally.received = event.Records.length;

@@ -1,0 +1,103 @@
+// Operator and test CLI: `npm run cli -- <command>`.
+//   local up | local down          start + provision / stop the local AWS
+//   replay <file.jsonl> [--rate N]  publish events, drain the buffer, print a JSON summary
+//   state <entityKey>               print the projection of one entity
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { documentClient } from '../shared/aws/clients';
+import { readEntityItems, toEntityView } from '../shared/projection/read-entity';
+import { buildFunctions } from './build';
+import { replayLines } from './lib/replay';
+import { attachLocalSession, localDown, localUp } from './local/session';
+
+const USAGE = `usage: npm run cli -- <command>
+  local up                         start the local AWS (moto) in the background and provision the event path
+  local down                       stop it
+  replay <file.jsonl> [--rate N]   publish each line (an EventBridge event) to the local bus, run the consumer
+                                   until the buffer is drained, print one JSON summary line
+  state <entityKey>                print the projection of an entity, e.g. conversation/<id>, user/<id>`;
+
+class UsageError extends Error {}
+
+async function localCommand(args: string[]): Promise<number> {
+  const [action, ...rest] = args;
+  if (rest.length > 0) throw new UsageError(`local ${action}: unexpected argument ${rest[0]}`);
+  if (action === 'up') {
+    const session = await localUp();
+    console.log(JSON.stringify({ endpoint: session.endpoint, bus: session.stack.busName, buffer: session.stack.bufferQueueUrl, dlq: session.stack.bufferDlqUrl, projectionTable: session.stack.projectionTable }));
+    console.error(`local AWS running on ${session.endpoint}; stop it with: npm run cli -- local down`);
+    return 0;
+  }
+  if (action === 'down') {
+    console.error((await localDown()) ? 'local AWS stopped' : 'local AWS was not running');
+    return 0;
+  }
+  throw new UsageError(`local: expected "up" or "down", got ${action === undefined ? 'nothing' : `"${action}"`}`);
+}
+
+async function replayCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: { rate: { type: 'string' } }, allowPositionals: true, strict: true });
+  if (positionals.length !== 1) throw new UsageError('replay: expected exactly one file (JSON Lines, one EventBridge event per line)');
+  let rate: number | undefined;
+  if (values.rate !== undefined) {
+    rate = Number(values.rate);
+    if (!Number.isFinite(rate) || rate <= 0) throw new UsageError(`replay: --rate ${values.rate} must be a positive number of events per second`);
+  }
+  const file = positionals[0]!;
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new Error(`replay: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  const session = attachLocalSession();
+  await buildFunctions(['event-consumer']);
+  const summary = await replayLines(session.stack, text.split('\n'), rate === undefined ? {} : { rate });
+  console.log(JSON.stringify(summary));
+  return 0;
+}
+
+async function stateCommand(args: string[]): Promise<number> {
+  if (args.length !== 1 || !args[0]) throw new UsageError('state: expected one entity key, e.g. conversation/<conversationId>');
+  const entity = args[0];
+  const session = attachLocalSession();
+  const items = await readEntityItems(documentClient(), session.stack.projectionTable, entity);
+  const view = toEntityView(entity, items);
+  if (!view) {
+    console.error(`state: no projection for entity "${entity}" (keys look like conversation/<id>, user/<id>, audit/<type>/<id>, topic/<topicName>)`);
+    return 1;
+  }
+  console.log(JSON.stringify(view, null, 2));
+  return 0;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  switch (command) {
+    case 'local':
+      return localCommand(args);
+    case 'replay':
+      return replayCommand(args);
+    case 'state':
+      return stateCommand(args);
+    case undefined:
+    case 'help':
+    case '--help':
+      console.log(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: Error) => {
+    if (error instanceof UsageError) {
+      console.error(`${error.message}\n\n${USAGE}`);
+      process.exit(2);
+    }
+    console.error(error.message);
+    process.exit(1);
+  },
+);
