@@ -48,6 +48,13 @@ export interface ReplaySummary {
   deadLettered: Record<string, number>;
   retriedAttempts: number;
   invocations: number;
+  /** Invocations that failed as a whole (error, timeout or invalid response) and why the last one did. */
+  wholeBatchFailures: number;
+  timedOutInvocations: number;
+  lastBatchFailure?: string;
+  /** Handled records whose deletion failed even after retries (they come back as replays). */
+  deleteFailures: number;
+  lastDeleteError?: string;
   elapsedMs: number;
   eventsPerSecond: number;
 }
@@ -192,6 +199,11 @@ export async function replayLines(stack: LocalStack, lines: string[], options: R
     deadLettered,
     retriedAttempts: stats.recordsFailed,
     invocations: stats.invocations,
+    wholeBatchFailures: stats.wholeBatchFailures,
+    timedOutInvocations: mapping!.timedOutRequests.size,
+    ...(mapping!.lastBatchFailure ? { lastBatchFailure: mapping!.lastBatchFailure } : {}),
+    deleteFailures: stats.deleteFailures,
+    ...(mapping!.lastDeleteError ? { lastDeleteError: mapping!.lastDeleteError } : {}),
     elapsedMs,
     eventsPerSecond: Math.round(((counters.published + counters.injected) * 1000) / Math.max(1, elapsedMs)),
   };

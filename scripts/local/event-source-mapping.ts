@@ -27,9 +27,11 @@ export interface MappingStats {
   recordsDeleted: number;
   recordsFailed: number;
   wholeBatchFailures: number;
+  deleteFailures: number;
 }
 
 const SQS_MAX_RECEIVE = 10;
+const EMPTY_POLL_PAUSE_MS = 200;
 
 export function toSqsRecord(message: Message, queueArn: string, region: string): SQSRecord {
   const messageAttributes: SQSMessageAttributes = {};
@@ -82,7 +84,8 @@ export function failedRecordIds(response: unknown, records: SQSRecord[]): Set<st
 }
 
 export class LocalEventSourceMapping {
-  readonly stats: MappingStats = { invocations: 0, recordsDelivered: 0, recordsDeleted: 0, recordsFailed: 0, wholeBatchFailures: 0 };
+  readonly stats: MappingStats = { invocations: 0, recordsDelivered: 0, recordsDeleted: 0, recordsFailed: 0, wholeBatchFailures: 0, deleteFailures: 0 };
+  lastDeleteError: string | undefined;
   /** Why the last whole batch failed (thrown error, timeout or invalid response), for diagnostics. */
   lastBatchFailure: string | undefined;
   /** Request ids of invocations abandoned on timeout: their late logs do not count. */
@@ -139,23 +142,58 @@ export class LocalEventSourceMapping {
     throw new Error(`queue ${this.queue.url} did not drain within ${(options.timeoutMs ?? 600_000) / 1000}s`);
   }
 
+  /** Deletes handled records, retrying what the service did not confirm, as the AWS poller does. */
+  private async deleteBatch(records: SQSRecord[]): Promise<void> {
+    let pending = records;
+    for (let attempt = 1; attempt <= 5 && pending.length > 0; attempt++) {
+      try {
+        const result = await this.sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: this.queue.url,
+            Entries: pending.map((r, n) => ({ Id: String(n), ReceiptHandle: r.receiptHandle })),
+          }),
+        );
+        this.stats.recordsDeleted += result.Successful?.length ?? 0;
+        const failed = new Set((result.Failed ?? []).map((f) => f.Id));
+        if (failed.size > 0) this.lastDeleteError = (result.Failed ?? [])[0]?.Message;
+        pending = pending.filter((_, n) => failed.has(String(n)));
+      } catch (error) {
+        this.lastDeleteError = (error as Error).message;
+      }
+      if (pending.length > 0) await sleep(100 * attempt);
+    }
+    // Still not deleted: the records come back after the visibility timeout and
+    // the consumer treats them as replays, as it would on AWS.
+    this.stats.deleteFailures += pending.length;
+  }
+
   private async gather(): Promise<Message[]> {
     const batch: Message[] = [];
     let windowEnds = Number.POSITIVE_INFINITY;
     while (this.running && batch.length < this.settings.batchSize) {
-      const waitSeconds = batch.length === 0 ? 1 : Math.max(0, Math.min(1, Math.floor((windowEnds - Date.now()) / 1000)));
-      const { Messages = [] } = await this.sqs.send(
+      let Messages: Message[] = [];
+      try {
+        ({ Messages = [] } = await this.sqs.send(
         new ReceiveMessageCommand({
           QueueUrl: this.queue.url,
           MaxNumberOfMessages: Math.min(SQS_MAX_RECEIVE, this.settings.batchSize - batch.length),
-          WaitTimeSeconds: waitSeconds,
+          // Short polls: the local AWS serialises receives (see moto_server.py),
+          // and a long poll would hold up every other call while it waits.
+          WaitTimeSeconds: 0,
           MessageSystemAttributeNames: ['All'],
           MessageAttributeNames: ['All'],
         }),
-      );
+      ));
+      } catch (error) {
+        // Messages already gathered are invoked rather than dropped (they would
+        // otherwise stay invisible for the whole visibility timeout).
+        if (batch.length > 0) break;
+        throw error;
+      }
       if (Messages.length > 0 && batch.length === 0) windowEnds = Date.now() + this.settings.batchingWindowMs;
       batch.push(...Messages);
       if (batch.length > 0 && (Messages.length === 0 || Date.now() >= windowEnds)) break;
+      if (Messages.length === 0) await sleep(EMPTY_POLL_PAUSE_MS);
     }
     return batch;
   }
@@ -216,18 +254,7 @@ export class LocalEventSourceMapping {
     const succeeded = records.filter((r) => !failed.has(r.messageId));
     this.stats.recordsFailed += failed.size;
     for (let i = 0; i < succeeded.length; i += SQS_MAX_RECEIVE) {
-      const chunk = succeeded.slice(i, i + SQS_MAX_RECEIVE);
-      try {
-        const result = await this.sqs.send(
-          new DeleteMessageBatchCommand({
-            QueueUrl: this.queue.url,
-            Entries: chunk.map((r, n) => ({ Id: String(n), ReceiptHandle: r.receiptHandle })),
-          }),
-        );
-        this.stats.recordsDeleted += result.Successful?.length ?? 0;
-      } catch {
-        // Not deleted: the messages come back and the consumer treats them as replays.
-      }
+      await this.deleteBatch(succeeded.slice(i, i + SQS_MAX_RECEIVE));
     }
     return 'completed';
   }

@@ -16,12 +16,22 @@ results; only the cost changes. Arguments are moto_server's own.
   within what a client may see on AWS.
 - EventBridge re-compiled the same JSONPath expressions (a full yacc table
   build) for every target of every event; compiled paths are now cached.
+
+One semantic fix: the server is threaded and moto's backends take no locks,
+so two concurrent conditional writes to one DynamoDB item could both see the
+old item and both succeed, and two concurrent short-poll receives could take
+the same SQS message. DynamoDB applies a conditional write atomically per
+item, and the pipeline's guarantees rest on that, so item writes and
+short-poll receives are serialised here. (Long-poll receives are left
+unlocked: holding the lock while they wait would stall every other call.)
 """
 import functools
 import sys
+import threading
 import time
 
 import jsonpath_ng.ext
+from moto.dynamodb.models import DynamoDBBackend
 from moto.sqs.models import Message, Queue, SQSBackend
 
 
@@ -68,6 +78,36 @@ Queue.approximate_number_of_messages_delayed = _cached_count(
 Message.visible = property(_visible)
 Message.delayed = property(_delayed)
 jsonpath_ng.ext.parse = functools.lru_cache(maxsize=512)(jsonpath_ng.ext.parse)
+
+_write_lock = threading.RLock()
+
+
+def _serialised(method):
+    @functools.wraps(method)
+    def wrapper(*args, **kwargs):
+        with _write_lock:
+            return method(*args, **kwargs)
+
+    return wrapper
+
+
+for _name in ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item"):
+    setattr(DynamoDBBackend, _name, _serialised(getattr(DynamoDBBackend, _name)))
+
+_receive = SQSBackend.receive_message
+
+
+@functools.wraps(_receive)
+def _receive_message(self, queue_name, count, wait_seconds_timeout, *args, **kwargs):
+    if wait_seconds_timeout:
+        return _receive(self, queue_name, count, wait_seconds_timeout, *args, **kwargs)
+    with _write_lock:
+        return _receive(self, queue_name, count, wait_seconds_timeout, *args, **kwargs)
+
+
+SQSBackend.receive_message = _receive_message
+for _name in ("delete_message", "delete_message_batch", "change_message_visibility", "change_message_visibility_batch", "send_message", "send_message_batch"):
+    setattr(SQSBackend, _name, _serialised(getattr(SQSBackend, _name)))
 
 from moto.server import main  # noqa: E402  (after the patches, on purpose)
 
