@@ -122,3 +122,181 @@ variable "retry_backoff_cap_seconds" {
     error_message = "retry_backoff_cap_seconds must be between 0 and 43200 (SQS visibility limit)."
   }
 }
+
+# ---------------------------------------------------------------------------
+# Deployment inputs: used by Terraform only, not by the local stack.
+
+variable "aws_region" {
+  description = "AWS region to deploy to. null takes it from AWS_REGION or the AWS profile. Must be the region configured in the Genesys Cloud EventBridge integration (awsAccountRegion)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.aws_region == null || can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", var.aws_region))
+    error_message = "aws_region must look like an AWS region name, e.g. eu-west-1, or be null."
+  }
+}
+
+variable "genesys_org_id" {
+  description = "Genesys Cloud organization id (a UUID, Admin > Organization Settings). Part of the partner event source name aws.partner/genesys.com/cloud/<org id>/<suffix>."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", var.genesys_org_id))
+    error_message = "genesys_org_id must be a lower-case UUID such as 0a1b2c3d-0000-4000-8000-000000000000."
+  }
+}
+
+variable "event_source_suffix" {
+  description = "Event source suffix configured in the Genesys Cloud EventBridge integration (eventSourceSuffix); the last part of the partner event source name."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._-]{1,64}$", var.event_source_suffix))
+    error_message = "event_source_suffix must be 1-64 characters of letters, digits, '.', '_' or '-' (EventBridge event source name rules)."
+  }
+}
+
+variable "rule_target_max_retry_attempts" {
+  description = "EventBridge retries of a failed delivery to the buffer queue before the event goes to the target DLQ. The AWS default (185 over 24 h) hides an outage for a day; the local stack uses the same default (scripts/local/provision.ts)."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.rule_target_max_retry_attempts >= 0 && var.rule_target_max_retry_attempts <= 185 && floor(var.rule_target_max_retry_attempts) == var.rule_target_max_retry_attempts
+    error_message = "rule_target_max_retry_attempts must be a whole number between 0 and 185 (EventBridge RetryPolicy limit)."
+  }
+}
+
+variable "rule_target_max_event_age_seconds" {
+  description = "Oldest event EventBridge still tries to deliver to the buffer queue; older events go to the target DLQ."
+  type        = number
+  default     = 14400
+
+  validation {
+    condition     = var.rule_target_max_event_age_seconds >= 60 && var.rule_target_max_event_age_seconds <= 86400
+    error_message = "rule_target_max_event_age_seconds must be between 60 and 86400 (EventBridge RetryPolicy limits)."
+  }
+}
+
+variable "buffer_message_retention_seconds" {
+  description = "How long the buffer queue keeps an unprocessed message. Shorter than the DLQs' 14 days: SQS keeps a message's original enqueue time when it moves it to a DLQ."
+  type        = number
+  default     = 345600
+
+  validation {
+    condition     = var.buffer_message_retention_seconds >= 60 && var.buffer_message_retention_seconds < 1209600
+    error_message = "buffer_message_retention_seconds must be at least 60 and less than 1209600 (the DLQ retention), or redriven messages expire in the DLQ early."
+  }
+}
+
+variable "buffer_oldest_message_alarm_seconds" {
+  description = "Alarm when the oldest message in the buffer queue is older than this: the consumer is down, throttled or its circuit breaker is open."
+  type        = number
+  default     = 900
+
+  validation {
+    condition     = var.buffer_oldest_message_alarm_seconds >= 60
+    error_message = "buffer_oldest_message_alarm_seconds must be at least 60 (the metric's resolution)."
+  }
+}
+
+variable "consumer_package_path" {
+  description = "Path of the consumer's deployment zip (index.mjs inside), built by `make build`. null means ../dist/event-consumer.zip relative to this directory."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.consumer_package_path == null || endswith(coalesce(var.consumer_package_path, "x"), ".zip")
+    error_message = "consumer_package_path must name a .zip file."
+  }
+}
+
+variable "consumer_memory_mb" {
+  description = "Consumer Lambda memory; CPU scales with it."
+  type        = number
+  default     = 512
+
+  validation {
+    condition     = var.consumer_memory_mb >= 128 && var.consumer_memory_mb <= 10240
+    error_message = "consumer_memory_mb must be between 128 and 10240."
+  }
+}
+
+variable "consumer_reserved_concurrency" {
+  description = "Reserved concurrency of the consumer; -1 reserves none (consumer_max_concurrency on the event source mapping already bounds it). When set it must be at least consumer_max_concurrency, or Lambda throttles the mapping and messages burn their receive count."
+  type        = number
+  default     = -1
+
+  validation {
+    condition     = var.consumer_reserved_concurrency == -1 || var.consumer_reserved_concurrency >= var.consumer_max_concurrency
+    error_message = "consumer_reserved_concurrency must be -1 or at least consumer_max_concurrency."
+  }
+}
+
+variable "consumer_log_level" {
+  description = "POWERTOOLS_LOG_LEVEL of the consumer."
+  type        = string
+  default     = "INFO"
+
+  validation {
+    condition     = contains(["DEBUG", "INFO", "WARN", "ERROR", "CRITICAL", "SILENT"], var.consumer_log_level)
+    error_message = "consumer_log_level must be one of DEBUG, INFO, WARN, ERROR, CRITICAL, SILENT."
+  }
+}
+
+variable "consumer_tracing_mode" {
+  description = "X-Ray tracing of the consumer: Active samples its own invocations, PassThrough traces only requests that arrive sampled."
+  type        = string
+  default     = "Active"
+
+  validation {
+    condition     = contains(["Active", "PassThrough"], var.consumer_tracing_mode)
+    error_message = "consumer_tracing_mode must be Active or PassThrough."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Retention of the consumer's CloudWatch log group."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653)."
+  }
+}
+
+variable "table_deletion_protection" {
+  description = "Deletion protection on the projection and idempotency tables. Set false and deploy before `make destroy`."
+  type        = bool
+  default     = true
+}
+
+variable "kms_key_deletion_window_days" {
+  description = "Waiting period before the pipeline's KMS key is deleted after `make destroy`; data encrypted under it is unreadable afterwards."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.kms_key_deletion_window_days >= 7 && var.kms_key_deletion_window_days <= 30
+    error_message = "kms_key_deletion_window_days must be between 7 and 30."
+  }
+}
+
+variable "alarm_actions" {
+  description = "ARNs notified when an alarm fires or clears (e.g. an SNS topic). Empty: alarms only show in the console and on the dashboard."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.alarm_actions : can(regex("^arn:aws[a-z-]*:", arn))])
+    error_message = "alarm_actions must be ARNs (arn:aws:sns:...)."
+  }
+}
+
+variable "tags" {
+  description = "Tags added to every resource (through the provider's default_tags)."
+  type        = map(string)
+  default     = {}
+}

@@ -107,6 +107,8 @@ function attrsBodyAfter(js: string, marker: string): string | undefined {
   const at = js.indexOf(marker);
   if (at < 0) return undefined;
   const start = js.indexOf('const attrs = {', at);
+  // A resource without arguments synthesises `const attrs = {};`.
+  if (start >= 0 && js.startsWith('const attrs = {};', start)) return '';
   const end = js.indexOf('// remove undefined attributes', start);
   if (start < 0 || end < 0) return undefined;
   return js.slice(start, end);
@@ -142,7 +144,7 @@ function buildBlock(js: string, dts: string, entries: AttrEntry[], requiredProps
     }
     if (!entry.converter) throw new Error(`${where}.${entry.name}: block without a converter function`);
     const body = attrsBodyAfter(js, `function ${entry.converter}(struct) {`);
-    if (!body) throw new Error(`${where}.${entry.name}: converter ${entry.converter} not found`);
+    if (body === undefined) throw new Error(`${where}.${entry.name}: converter ${entry.converter} not found`);
     const nested = buildBlock(js, dts, parseAttrEntries(body), interfaceProperties(dts, structName(entry.converter)), `${where}.${entry.name}`, depth + 1);
     blocks[entry.name] = { ...nested, nesting: entry.nesting, requiredBlock: isRequired };
   }
@@ -158,7 +160,7 @@ export function extractResource(libDir: string): { kind: 'resource' | 'data'; ty
   const type = /terraformResourceType: '(\w+)'/.exec(js)?.[1];
   if (!cls || !type) return undefined;
   const body = attrsBodyAfter(js, 'synthesizeHclAttributes() {');
-  if (!body) throw new Error(`${jsFile}: synthesizeHclAttributes() not found; the package layout changed`);
+  if (body === undefined) throw new Error(`${jsFile}: synthesizeHclAttributes() not found; the package layout changed`);
   const dts = readFileSync(dtsFile, 'utf8');
   const configProps = interfaceProperties(dts, `${cls[1]}Config`);
   if (!configProps) throw new Error(`${dtsFile}: interface ${cls[1]}Config not found`);

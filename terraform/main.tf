@@ -1,0 +1,93 @@
+# The event path, in the order events flow through it:
+#
+#   Genesys Cloud -> partner event bus -> one rule per topic family
+#     -> SQS buffer queue (redrive to the buffer DLQ) -> consumer Lambda
+#     -> DynamoDB projection (+ idempotency table)
+#
+# Each stage is a module; later stages (dlq-redrive, messaging-gateway) plug in
+# here using the outputs of event_ingest and consumer. The Genesys Cloud side
+# (the integration that creates the partner event source) is a separate root,
+# ./genesys: its provider logs in to Genesys Cloud whenever it is configured,
+# which Terraform does even for a module with count = 0, so it cannot live in
+# this root without making every plan need Genesys credentials.
+
+locals {
+  partner_event_source_name = "aws.partner/genesys.com/cloud/${var.genesys_org_id}/${var.event_source_suffix}"
+  consumer_function_name    = "${var.name_prefix}-consumer"
+  consumer_package_path     = coalesce(var.consumer_package_path, "${path.module}/../dist/event-consumer.zip")
+
+  # One EventBridge rule per pattern file; the local stack reads the same files.
+  event_patterns = {
+    for file in fileset("${path.module}/event-patterns", "*.json") :
+    trimsuffix(file, ".json") => file("${path.module}/event-patterns/${file}")
+  }
+}
+
+module "encryption" {
+  source = "./modules/encryption"
+
+  name_prefix              = var.name_prefix
+  deletion_window_in_days  = var.kms_key_deletion_window_days
+  consumer_log_group_names = ["/aws/lambda/${local.consumer_function_name}"]
+}
+
+module "event_ingest" {
+  source = "./modules/event-ingest"
+
+  name_prefix                       = var.name_prefix
+  partner_event_source_name         = local.partner_event_source_name
+  event_patterns                    = local.event_patterns
+  rule_target_max_retry_attempts    = var.rule_target_max_retry_attempts
+  rule_target_max_event_age_seconds = var.rule_target_max_event_age_seconds
+  consumer_timeout_seconds          = var.consumer_timeout_seconds
+  buffer_max_receive_count          = var.buffer_max_receive_count
+  buffer_message_retention_seconds  = var.buffer_message_retention_seconds
+  oldest_message_alarm_seconds      = var.buffer_oldest_message_alarm_seconds
+  alarm_actions                     = var.alarm_actions
+}
+
+module "consumer" {
+  source = "./modules/consumer"
+
+  function_name             = local.consumer_function_name
+  name_prefix               = var.name_prefix
+  package_path              = local.consumer_package_path
+  timeout_seconds           = var.consumer_timeout_seconds
+  memory_mb                 = var.consumer_memory_mb
+  reserved_concurrency      = var.consumer_reserved_concurrency
+  log_level                 = var.consumer_log_level
+  tracing_mode              = var.consumer_tracing_mode
+  log_retention_days        = var.log_retention_days
+  kms_key_arn               = module.encryption.key_arn
+  table_deletion_protection = var.table_deletion_protection
+
+  buffer_queue_arn         = module.event_ingest.buffer_queue_arn
+  buffer_queue_url         = module.event_ingest.buffer_queue_url
+  buffer_dlq_arn           = module.event_ingest.buffer_dlq_arn
+  buffer_dlq_url           = module.event_ingest.buffer_dlq_url
+  buffer_max_receive_count = var.buffer_max_receive_count
+
+  batch_size                 = var.consumer_batch_size
+  batching_window_seconds    = var.consumer_batching_window_seconds
+  max_concurrency            = var.consumer_max_concurrency
+  idempotency_ttl_seconds    = var.idempotency_ttl_seconds
+  event_future_skew_seconds  = var.event_future_skew_seconds
+  max_event_bytes            = var.max_event_bytes
+  retry_backoff_base_seconds = var.retry_backoff_base_seconds
+  retry_backoff_cap_seconds  = var.retry_backoff_cap_seconds
+
+  alarm_actions = var.alarm_actions
+}
+
+module "dashboard" {
+  source = "./modules/dashboard"
+
+  name_prefix           = var.name_prefix
+  event_bus_name        = module.event_ingest.event_bus_name
+  rule_names            = values(module.event_ingest.rule_names)
+  buffer_queue_name     = module.event_ingest.buffer_queue_name
+  dlq_names             = [module.event_ingest.buffer_dlq_name, module.event_ingest.target_dlq_name]
+  function_name         = module.consumer.function_name
+  projection_table_name = module.consumer.projection_table_name
+  alarm_arns            = concat(module.event_ingest.alarm_arns, module.consumer.alarm_arns)
+}

@@ -1,0 +1,106 @@
+# What the CLI, the redrive workflow and operators need to find the pipeline.
+
+output "event_bus_name" {
+  description = "Partner event bus (named after the Genesys Cloud partner event source)."
+  value       = module.event_ingest.event_bus_name
+}
+
+output "event_bus_arn" {
+  description = "ARN of the partner event bus."
+  value       = module.event_ingest.event_bus_arn
+}
+
+output "rule_names" {
+  description = "EventBridge rule name per topic family (event-patterns/<family>.json)."
+  value       = module.event_ingest.rule_names
+}
+
+output "rule_arns" {
+  description = "EventBridge rule ARN per topic family."
+  value       = module.event_ingest.rule_arns
+}
+
+output "buffer_queue_url" {
+  description = "URL of the SQS buffer queue the consumer reads."
+  value       = module.event_ingest.buffer_queue_url
+}
+
+output "buffer_queue_arn" {
+  description = "ARN of the SQS buffer queue."
+  value       = module.event_ingest.buffer_queue_arn
+}
+
+output "buffer_dlq_url" {
+  description = "URL of the buffer's dead-letter queue (failed and poison messages)."
+  value       = module.event_ingest.buffer_dlq_url
+}
+
+output "buffer_dlq_arn" {
+  description = "ARN of the buffer's dead-letter queue."
+  value       = module.event_ingest.buffer_dlq_arn
+}
+
+output "target_dlq_url" {
+  description = "URL of the rule targets' dead-letter queue (events EventBridge could not deliver to the buffer)."
+  value       = module.event_ingest.target_dlq_url
+}
+
+output "target_dlq_arn" {
+  description = "ARN of the rule targets' dead-letter queue."
+  value       = module.event_ingest.target_dlq_arn
+}
+
+output "consumer_function_name" {
+  description = "Name of the consumer Lambda function."
+  value       = module.consumer.function_name
+}
+
+output "consumer_function_arn" {
+  description = "ARN of the consumer Lambda function."
+  value       = module.consumer.function_arn
+}
+
+output "consumer_log_group_name" {
+  description = "CloudWatch log group of the consumer."
+  value       = module.consumer.log_group_name
+}
+
+output "consumer_event_source_mapping_uuid" {
+  description = "UUID of the buffer -> consumer event source mapping."
+  value       = module.consumer.event_source_mapping_uuid
+}
+
+output "projection_table_name" {
+  description = "DynamoDB projection table (hash key entity, range key aspect)."
+  value       = module.consumer.projection_table_name
+}
+
+output "projection_table_arn" {
+  description = "ARN of the projection table."
+  value       = module.consumer.projection_table_arn
+}
+
+output "projection_table_stream_arn" {
+  description = "ARN of the projection table's stream (new images)."
+  value       = module.consumer.projection_table_stream_arn
+}
+
+output "idempotency_table_name" {
+  description = "DynamoDB idempotency table (hash key id, TTL attribute expiration)."
+  value       = module.consumer.idempotency_table_name
+}
+
+output "idempotency_table_arn" {
+  description = "ARN of the idempotency table."
+  value       = module.consumer.idempotency_table_arn
+}
+
+output "kms_key_arn" {
+  description = "KMS key encrypting the tables, the consumer's logs and environment."
+  value       = module.encryption.key_arn
+}
+
+output "dashboard_name" {
+  description = "CloudWatch dashboard of the pipeline."
+  value       = module.dashboard.dashboard_name
+}
