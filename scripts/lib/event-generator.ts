@@ -4,8 +4,31 @@
 // full shuffle. Deterministic for a given seed.
 import { pick, seededRandom, shuffleInPlace, uuid, type Random } from './random';
 
-export type PoisonKind = 'invalid-json' | 'missing-detail' | 'wrong-types' | 'future-time';
+export type PoisonKind =
+  | 'invalid-json'
+  | 'missing-detail'
+  | 'wrong-types'
+  | 'future-time'
+  | 'not-an-envelope'
+  | 'detail-not-object'
+  | 'negative-time'
+  | 'unparseable-time'
+  | 'too-deep'
+  | 'duplicate-keys'
+  | 'invalid-utf8';
+/** The demo's mix (issue 2). */
 export const POISON_KINDS: readonly PoisonKind[] = ['invalid-json', 'missing-detail', 'wrong-types', 'future-time'];
+/** Every kind of bad input the consumer must survive (the chaos suite). */
+export const ALL_POISON_KINDS: readonly PoisonKind[] = [
+  ...POISON_KINDS,
+  'not-an-envelope',
+  'detail-not-object',
+  'negative-time',
+  'unparseable-time',
+  'too-deep',
+  'duplicate-keys',
+  'invalid-utf8',
+];
 
 export interface GeneratorOptions {
   count: number;
@@ -218,6 +241,31 @@ export function generateBurst(partial: Partial<GeneratorOptions> = {}): Generate
         return JSON.stringify(event);
       case 'future-time':
         detail.eventBody.eventTime = o.now + 30 * 24 * 3600_000;
+        return JSON.stringify(event);
+      case 'not-an-envelope':
+        return JSON.stringify({ hello: 'this is not an EventBridge event', n: Math.floor(random() * 1000) });
+      case 'detail-not-object':
+        return JSON.stringify({ ...event, detail: 'a string where an object belongs' });
+      case 'negative-time':
+        detail.eventBody.eventTime = -1 - Math.floor(random() * 1000);
+        return JSON.stringify(event);
+      case 'unparseable-time': {
+        const audit = auditEvent();
+        (audit.detail as { eventBody: Record<string, unknown> }).eventBody.eventTime = 'the day before yesterday';
+        return JSON.stringify(audit);
+      }
+      case 'too-deep': {
+        let deep: unknown = 'bottom';
+        for (let i = 0; i < 40; i++) deep = { level: deep };
+        detail.eventBody.deep = deep;
+        return JSON.stringify(event);
+      }
+      case 'duplicate-keys': {
+        const id = detail.eventBody.conversationId as string;
+        return JSON.stringify(event).replace(`"conversationId":"${id}"`, `"conversationId":"${id}","conversationId":"${uuid(random)}"`);
+      }
+      case 'invalid-utf8':
+        detail.eventBody.mediaType = 'MES\uFFFDSAGE';
         return JSON.stringify(event);
     }
   }

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { PutEventsCommand, EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { firstDuplicateKey } from '../../shared/genesys/json-guard';
 import { addTally, deadLetteredTotal, emptyTally, type BatchTally } from '../../shared/consumer/tally';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from '../local/aws-env';
 import { LocalEventSourceMapping, queueDepth, type MappingSettings, type MappingStats } from '../local/event-source-mapping';
@@ -35,6 +36,8 @@ export interface ReplayOptions {
   progressIntervalMs?: number;
   drainTimeoutMs?: number;
   logFile?: string;
+  /** false: only publish, leave consuming to another runner (the chaos suite's killable process). */
+  consume?: boolean;
 }
 
 export interface ReplaySummary {
@@ -73,6 +76,8 @@ export function mappingSettingsFor(stack: LocalStack, overrides: Partial<Mapping
 type Publishable = { kind: 'event'; entry: PutEventsRequestEntry; raw: string } | { kind: 'raw'; raw: string };
 
 export function toPublishable(line: string, busName: string): Publishable {
+  // Re-serialising would silently drop a repeated key; send such a line as written.
+  if (firstDuplicateKey(line) !== undefined) return { kind: 'raw', raw: line };
   let parsed: unknown;
   try {
     parsed = JSON.parse(line);
@@ -121,14 +126,15 @@ export async function replayLines(stack: LocalStack, lines: string[], options: R
   const counters = { published: 0, injected: 0, rejected: 0 };
   try {
     const env = consumerEnvironment(stack, options.consumerEnv);
-    mapping = new LocalEventSourceMapping(
+    const consume = options.consume !== false;
+    if (consume) mapping = new LocalEventSourceMapping(
       sqs,
       { url: stack.bufferQueueUrl, arn: stack.bufferQueueArn },
       () => loadBundle<SQSEvent, SQSBatchResponse>('event-consumer', env),
       mappingSettingsFor(stack, options.settings),
       { functionName: `${stack.spec.defaults.name_prefix}-consumer`, region: LOCAL_REGION, account: LOCAL_ACCOUNT },
     );
-    await mapping.start();
+    await mapping?.start();
 
     const items = lines.filter((l) => l.trim() !== '').map((l) => toPublishable(l, stack.busName));
     const total = items.length;
@@ -137,7 +143,7 @@ export async function replayLines(stack: LocalStack, lines: string[], options: R
       let lastAt = Date.now();
       const tick = async () => {
         const [buffer, dlq] = await Promise.all([queueDepth(sqs, stack.bufferQueueUrl), queueDepth(sqs, stack.bufferDlqUrl)]).catch(() => [undefined, undefined]);
-        const processed = mapping!.stats.recordsDeleted;
+        const processed = mapping?.stats.recordsDeleted ?? 0;
         const now = Date.now();
         const perSecond = ((processed - lastProcessed) * 1000) / Math.max(1, now - lastAt);
         lastProcessed = processed;
@@ -172,7 +178,7 @@ export async function replayLines(stack: LocalStack, lines: string[], options: R
     };
     const publishers = options.rate && options.rate > 0 ? 1 : PUBLISHERS;
     await Promise.all(Array.from({ length: publishers }, publisher));
-    await mapping.drained({ timeoutMs: options.drainTimeoutMs ?? 900_000 });
+    await mapping?.drained({ timeoutMs: options.drainTimeoutMs ?? 900_000 });
   } finally {
     if (timer) clearInterval(timer);
     await mapping?.stop();
@@ -189,7 +195,7 @@ export async function replayLines(stack: LocalStack, lines: string[], options: R
   const exhausted = dlqGrowth - deadLetteredTotal(tally);
   if (exhausted > 0) deadLettered['retries-exhausted'] = exhausted;
   const elapsedMs = Date.now() - started;
-  const stats: MappingStats = mapping!.stats;
+  const stats: MappingStats = mapping?.stats ?? { invocations: 0, recordsDelivered: 0, recordsDeleted: 0, recordsFailed: 0, wholeBatchFailures: 0, deleteFailures: 0 };
   return {
     lines: lines.filter((l) => l.trim() !== '').length,
     ...counters,
@@ -200,10 +206,10 @@ export async function replayLines(stack: LocalStack, lines: string[], options: R
     retriedAttempts: stats.recordsFailed,
     invocations: stats.invocations,
     wholeBatchFailures: stats.wholeBatchFailures,
-    timedOutInvocations: mapping!.timedOutRequests.size,
-    ...(mapping!.lastBatchFailure ? { lastBatchFailure: mapping!.lastBatchFailure } : {}),
+    timedOutInvocations: mapping?.timedOutRequests.size ?? 0,
+    ...(mapping?.lastBatchFailure ? { lastBatchFailure: mapping.lastBatchFailure } : {}),
     deleteFailures: stats.deleteFailures,
-    ...(mapping!.lastDeleteError ? { lastDeleteError: mapping!.lastDeleteError } : {}),
+    ...(mapping?.lastDeleteError ? { lastDeleteError: mapping.lastDeleteError } : {}),
     elapsedMs,
     eventsPerSecond: Math.round(((counters.published + counters.injected) * 1000) / Math.max(1, elapsedMs)),
   };

@@ -5,7 +5,21 @@
 import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand, type KeySchemaElement } from '@aws-sdk/client-dynamodb';
 import { CreateEventBusCommand, EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { loadStackSpec, type StackSpec, type TableSpec } from '../../shared/config/stack-spec';
+import { loadStackSpec, visibilityForTimeout, type SharedDefaults, type StackSpec, type TableSpec } from '../../shared/config/stack-spec';
+
+function withDefaults(spec: StackSpec, overrides: Partial<SharedDefaults>): StackSpec {
+  if (Object.keys(overrides).length === 0) return spec;
+  const defaults = { ...spec.defaults, ...overrides };
+  return {
+    ...spec,
+    defaults,
+    bufferQueue: {
+      ...spec.bufferQueue,
+      visibilityTimeoutSeconds: visibilityForTimeout(defaults.consumer_timeout_seconds),
+      maxReceiveCount: defaults.buffer_max_receive_count,
+    },
+  };
+}
 
 export interface LocalStack {
   spec: StackSpec;
@@ -49,8 +63,13 @@ async function createTable(ddb: DynamoDBClient, table: TableSpec) {
   }
 }
 
-export async function provisionLocalStack(): Promise<LocalStack> {
-  const spec = await loadStackSpec();
+/**
+ * `overrides` replace Terraform defaults for one local stack only (the chaos
+ * suite shortens the consumer timeout, and so the visibility timeout, to
+ * restart a killed runner without waiting three minutes).
+ */
+export async function provisionLocalStack(overrides: Partial<SharedDefaults> = {}): Promise<LocalStack> {
+  const spec = withDefaults(await loadStackSpec(), overrides);
   const sqs = new SQSClient({});
   const ddb = new DynamoDBClient({});
   const events = new EventBridgeClient({});

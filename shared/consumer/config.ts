@@ -1,6 +1,7 @@
 // Consumer configuration from the Lambda environment (set by Terraform, or by
 // the local runner from the same Terraform defaults). A missing or malformed
 // value stops the cold start with a message naming the variable.
+import { DEFAULT_BREAKER, type BreakerSettings } from '../resilience/circuit-breaker';
 
 export interface ConsumerConfig {
   projectionTable: string;
@@ -14,9 +15,20 @@ export interface ConsumerConfig {
   retryBackoffCapSeconds: number;
   bufferMaxReceiveCount: number;
   functionName: string;
+  breaker: BreakerSettings;
 }
 
 type Env = Record<string, string | undefined>;
+
+function positive(env: Env, name: string, fallback: number, below?: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0 || (below !== undefined && value >= below)) {
+    throw new Error(`event-consumer: environment variable ${name}=${raw} must be a number > 0${below !== undefined ? ` and < ${below}` : ''}.`);
+  }
+  return value;
+}
 
 function text(env: Env, name: string): string {
   const value = env[name];
@@ -47,5 +59,11 @@ export function readConsumerConfig(env: Env = process.env): ConsumerConfig {
     retryBackoffCapSeconds: count(env, 'RETRY_BACKOFF_CAP_SECONDS', 300),
     bufferMaxReceiveCount: count(env, 'BUFFER_MAX_RECEIVE_COUNT', 5, 1),
     functionName: env.AWS_LAMBDA_FUNCTION_NAME ?? 'event-consumer',
+    breaker: {
+      failureThreshold: positive(env, 'BREAKER_FAILURE_THRESHOLD', DEFAULT_BREAKER.failureThreshold, 1),
+      windowSeconds: count(env, 'BREAKER_WINDOW_SECONDS', DEFAULT_BREAKER.windowSeconds, 1),
+      minimumRps: positive(env, 'BREAKER_MINIMUM_RPS', DEFAULT_BREAKER.minimumRps),
+      halfOpenAfterSeconds: count(env, 'BREAKER_HALF_OPEN_AFTER_SECONDS', DEFAULT_BREAKER.halfOpenAfterSeconds, 1),
+    },
   };
 }

@@ -15,6 +15,8 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { parseGenesysEvent, type GenesysEvent } from '../genesys/event';
 import { projectEvent, type ProjectionOutcome } from '../projection/project-event';
+import { openCircuitHoldSeconds, retryAfterFromError } from '../resilience/backoff';
+import { createStoreBreaker, isBrokenCircuit } from '../resilience/circuit-breaker';
 import { isPermanentEventError } from '../resilience/errors';
 import type { ConsumerConfig } from './config';
 import { deadLetter } from './dead-letter';
@@ -53,12 +55,22 @@ export function createEventConsumer({ config, logger, dynamoDb, documentClient, 
     }),
     { persistenceStore, config: idempotencyConfig },
   );
+  const breakerTransitions: Record<string, number> = {};
+  const breaker = createStoreBreaker(
+    config.breaker,
+    // Another invocation holding the idempotency record says nothing about the store's health.
+    (error) => error.name !== 'IdempotencyAlreadyInProgressError' && !isPermanentEventError(error),
+    (state) => {
+      breakerTransitions[state] = (breakerTransitions[state] ?? 0) + 1;
+      logger.warn('projection store circuit breaker changed state', { state, transitions: breakerTransitions });
+    },
+  );
   const limits = {
     maxEventBytes: config.maxEventBytes,
     maxFutureSkewMs: config.eventFutureSkewSeconds * 1000,
   };
 
-  async function handleRecord(record: SQSRecord, tally: BatchTally): Promise<void> {
+  async function handleRecord(record: SQSRecord, tally: BatchTally, retryHints: Map<string, number>): Promise<void> {
     let event: GenesysEvent;
     try {
       event = parseGenesysEvent(record.body, limits);
@@ -70,7 +82,26 @@ export function createEventConsumer({ config, logger, dynamoDb, documentClient, 
       return;
     }
     const attempt = randomUUID();
-    const result = await projectOnce({ ...event, attempt });
+    let result: ProjectionResult;
+    try {
+      result = await breaker.execute(() => projectOnce({ ...event, attempt }));
+    } catch (error) {
+      if (isBrokenCircuit(error)) {
+        tally.shortCircuited += 1;
+        const attemptNumber = Number(record.attributes.ApproximateReceiveCount) || 1;
+        retryHints.set(record.messageId, openCircuitHoldSeconds(breaker.retryHintSeconds, attemptNumber, config.retryBackoffCapSeconds));
+      } else if ((error as Error).name === 'IdempotencyAlreadyInProgressError') {
+        // Another invocation holds this content's idempotency record; if that
+        // invocation died (or could not clean up in an outage) the record
+        // expires with its remaining time, at most one function timeout.
+        // Coming back sooner only burns receive counts.
+        retryHints.set(record.messageId, inProgressHoldSeconds);
+      } else {
+        const retryAfter = retryAfterFromError(error);
+        if (retryAfter !== undefined) retryHints.set(record.messageId, retryAfter);
+      }
+      throw error;
+    }
     const outcome = result.attempt === attempt ? result.outcome : 'duplicate';
     if (outcome === 'applied') tally.projected += 1;
     else if (outcome === 'stale') tally.stale += 1;
@@ -85,12 +116,16 @@ export function createEventConsumer({ config, logger, dynamoDb, documentClient, 
     });
   }
 
+  let inProgressHoldSeconds = 30;
+
   return async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+    inProgressHoldSeconds = Math.max(1, Math.ceil(context.getRemainingTimeInMillis() / 1000));
     logger.addContext(context);
     idempotencyConfig.registerLambdaContext(context);
     const tally = emptyTally();
     tally.received = event.Records.length;
-    const response = await processPartialResponse(event, (record: SQSRecord) => handleRecord(record, tally), processor, {
+    const retryHints = new Map<string, number>();
+    const response = await processPartialResponse(event, (record: SQSRecord) => handleRecord(record, tally, retryHints), processor, {
       context,
       // All-failed batches still return a response, so their records get the
       // same jittered backoff as partial failures.
@@ -100,19 +135,21 @@ export function createEventConsumer({ config, logger, dynamoDb, documentClient, 
     tally.failed = failedIds.size;
     if (failedIds.size > 0) {
       const failed = event.Records.filter((r) => failedIds.has(r.messageId));
-      for (const [, error] of processor.errors.entries()) {
-        logger.warn('record failed, will retry', { error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+      // One line per batch, not per record: an open circuit fails every record the same way.
+      const reasons = new Map<string, number>();
+      for (const error of processor.errors) {
+        const reason = error instanceof Error ? `${error.name}: ${error.message.slice(0, 160)}` : String(error);
+        reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
       }
+      logger.warn('records failed, will retry', { failed: failedIds.size, breaker: breaker.state, reasons: Object.fromEntries(reasons) });
       try {
-        await backoffFailedRecords(sqs, config.bufferQueueUrl, visibilityDelays(failed, {
-          baseSeconds: config.retryBackoffBaseSeconds,
-          capSeconds: config.retryBackoffCapSeconds,
-        }));
+        const policy = { baseSeconds: config.retryBackoffBaseSeconds, capSeconds: config.retryBackoffCapSeconds };
+        await backoffFailedRecords(sqs, config.bufferQueueUrl, visibilityDelays(failed, policy, retryHints));
       } catch (error) {
         logger.warn('visibility backoff not applied; records return after the queue visibility timeout', { error: (error as Error).message });
       }
     }
-    logger.info('batch summary', { tally });
+    logger.info('batch summary', { tally, breaker: breaker.state });
     return response;
   };
 }

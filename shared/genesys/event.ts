@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { PermanentEventError } from '../resilience/errors';
 import { contentDigest } from './canonical-json';
+import { containsReplacementCharacter, firstDuplicateKey } from './json-guard';
 import { orderKey } from './order-key';
 import { parseIsoMs } from './times';
 import {
@@ -162,10 +163,16 @@ export function parseGenesysEvent(body: string, limits: ParseLimits): GenesysEve
   if (bytes > limits.maxEventBytes) {
     throw new PermanentEventError('oversize', `body is ${bytes} bytes; the limit is ${limits.maxEventBytes}`);
   }
-  if (!body.isWellFormed()) {
-    throw new PermanentEventError('invalid-utf8', 'body contains unpaired UTF-16 surrogates (invalid UTF-8 upstream)');
+  if (!body.isWellFormed() || containsReplacementCharacter(body)) {
+    // SQS hands the body over as text: invalid UTF-8 from the producer arrives
+    // as U+FFFD (or unpaired surrogates) and the original bytes are gone.
+    throw new PermanentEventError('invalid-utf8', 'body contains U+FFFD or unpaired surrogates: the producer sent invalid UTF-8');
   }
   const raw = parseJson(body);
+  const duplicate = firstDuplicateKey(body);
+  if (duplicate !== undefined) {
+    throw new PermanentEventError('duplicate-keys', `key ${JSON.stringify(duplicate.slice(0, 64))} appears twice in one object; readers could disagree on its value`);
+  }
   const maxDepth = limits.maxDepth ?? DEFAULT_MAX_DEPTH;
   if (nestingDepth(raw, maxDepth) > maxDepth) {
     throw new PermanentEventError('too-deep', `payload nests deeper than ${maxDepth} levels`);

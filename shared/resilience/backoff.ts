@@ -23,3 +23,19 @@ export function retryAfterSeconds(header: string | undefined, now: number = Date
   const at = Date.parse(header);
   return Number.isFinite(at) ? Math.max(0, Math.ceil((at - now) / 1000)) : undefined;
 }
+
+/** Retry-After carried by an AWS SDK v3 or HTTP error response, in seconds. */
+export function retryAfterFromError(error: unknown, now: number = Date.now()): number | undefined {
+  const headers = (error as { $response?: { headers?: Record<string, string | undefined> } } | null)?.$response?.headers;
+  return retryAfterSeconds(headers?.['retry-after'] ?? headers?.['Retry-After'], now);
+}
+
+/**
+ * How long a record refused by an open circuit stays invisible. It grows
+ * faster than the ordinary backoff (x3 per receive, from the breaker's
+ * half-open delay) because every receive counts towards maxReceiveCount: with
+ * the defaults (5 s, cap 300 s, 5 receives) a record rides out an outage of
+ * about three minutes before the redrive policy moves it to the DLQ.
+ */
+export const openCircuitHoldSeconds = (halfOpenAfterSeconds: number, attempt: number, capSeconds: number): number =>
+  Math.min(Math.max(capSeconds, halfOpenAfterSeconds), halfOpenAfterSeconds * 3 ** Math.max(0, attempt - 1));

@@ -8,6 +8,7 @@ export const PERMANENT_REASONS = [
   'oversize',
   'invalid-utf8',
   'invalid-json',
+  'duplicate-keys',
   'not-an-event',
   'missing-detail',
   'schema-violation',
