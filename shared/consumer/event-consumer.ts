@@ -91,11 +91,13 @@ export function createEventConsumer({ config, logger, dynamoDb, documentClient, 
         const attemptNumber = Number(record.attributes.ApproximateReceiveCount) || 1;
         retryHints.set(record.messageId, openCircuitHoldSeconds(breaker.retryHintSeconds, attemptNumber, config.retryBackoffCapSeconds));
       } else if ((error as Error).name === 'IdempotencyAlreadyInProgressError') {
-        // Another invocation holds this content's idempotency record; if that
-        // invocation died (or could not clean up in an outage) the record
-        // expires with its remaining time, at most one function timeout.
-        // Coming back sooner only burns receive counts.
-        retryHints.set(record.messageId, inProgressHoldSeconds);
+        // Another invocation holds this content's idempotency record. Usually
+        // it finishes within a second; if it died (or could not clean up in an
+        // outage) the record expires with its remaining time, at most one
+        // function timeout. Growing x3 per receive (2, 6, 18 s, …) covers both
+        // before maxReceiveCount.
+        const attemptNumber = Number(record.attributes.ApproximateReceiveCount) || 1;
+        retryHints.set(record.messageId, Math.min(inProgressHoldSeconds, openCircuitHoldSeconds(2, attemptNumber, inProgressHoldSeconds)));
       } else {
         const retryAfter = retryAfterFromError(error);
         if (retryAfter !== undefined) retryHints.set(record.messageId, retryAfter);
