@@ -86,8 +86,12 @@ export function createEventConsumer({ config, logger, dynamoDb, documentClient, 
     try {
       result = await breaker.execute(() => projectOnce({ ...event, attempt }));
     } catch (error) {
-      if (isBrokenCircuit(error)) {
-        tally.shortCircuited += 1;
+      // A failure that (re)opened the circuit, e.g. a failed half-open probe,
+      // waits like a short-circuited record: a quick retry would only become
+      // the next probe and burn its receive count.
+      const circuitOpen = isBrokenCircuit(error) || breaker.state === 'open';
+      if (isBrokenCircuit(error)) tally.shortCircuited += 1;
+      if (circuitOpen) {
         const attemptNumber = Number(record.attributes.ApproximateReceiveCount) || 1;
         retryHints.set(record.messageId, openCircuitHoldSeconds(breaker.retryHintSeconds, attemptNumber, config.retryBackoffCapSeconds));
       } else if ((error as Error).name === 'IdempotencyAlreadyInProgressError') {
