@@ -35,7 +35,7 @@ TF_NEEDS_BACKEND := $(if $(CI),--needs-backend)
 
 .PHONY: plan deploy destroy tf-docs tf-preflight
 
-tf-preflight:
+tf-preflight: $(NPM_STAMP)
 	@TF=$(TF) $(TF_PREFLIGHT) tools --dir $(TF_DIR) $(TF_NEEDS_BACKEND)
 
 plan: tf-preflight ## terraform init + plan -out=tfplan, plan text in TF_DIR/plan.txt (TF_DIR, TF_VARS_FILE, TF_BACKEND_CONFIG)
@@ -67,5 +67,5 @@ destroy: tf-preflight ## terraform destroy of TF_DIR (tables need table_deletion
 	$(TF_RUN) init $(TF_INIT_ARGS)
 	$(TF_RUN) destroy -input=false $(TF_VAR_ARGS) $(if $(filter 1,$(AUTO_APPROVE)),-auto-approve)
 
-tf-docs: ## regenerate the inputs/outputs tables in terraform/README.md
+tf-docs: $(NPM_STAMP) ## regenerate the inputs/outputs tables in terraform/README.md
 	npx --no-install tsx scripts/terraform/docs.ts

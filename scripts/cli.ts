@@ -2,11 +2,13 @@
 //   local up | local down          start + provision / stop the local AWS
 //   replay <file.jsonl> [--rate N]  publish events, drain the buffer, print a JSON summary
 //   state <entityKey>               print the projection of one entity
+//   dlq stats | dlq redrive [...]   DLQ depths; the DLQ redrive workflow (scripts/lib/redrive.ts)
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { documentClient } from '../shared/aws/clients';
 import { readEntityItems, toEntityView } from '../shared/projection/read-entity';
 import { buildFunctions } from './build';
+import { dlqCommand } from './lib/redrive';
 import { replayLines } from './lib/replay';
 import { attachLocalSession, localDown, localUp } from './local/session';
 
@@ -15,7 +17,8 @@ const USAGE = `usage: npm run cli -- <command>
   local down                       stop it
   replay <file.jsonl> [--rate N]   publish each line (an EventBridge event) to the local bus, run the consumer
                                    until the buffer is drained, print one JSON summary line
-  state <entityKey>                print the projection of an entity, e.g. conversation/<id>, user/<id>`;
+  state <entityKey>                print the projection of an entity, e.g. conversation/<id>, user/<id>
+  dlq stats | dlq redrive [opts]   DLQ depths; inspect and redrive the DLQ (dry run unless --apply): npm run cli -- dlq help`;
 
 class UsageError extends Error {}
 
@@ -80,6 +83,8 @@ async function main(argv: string[]): Promise<number> {
       return replayCommand(args);
     case 'state':
       return stateCommand(args);
+    case 'dlq':
+      return dlqCommand(args);
     case undefined:
     case 'help':
     case '--help':

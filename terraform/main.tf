@@ -26,9 +26,12 @@ locals {
 module "encryption" {
   source = "./modules/encryption"
 
-  name_prefix              = var.name_prefix
-  deletion_window_in_days  = var.kms_key_deletion_window_days
-  consumer_log_group_names = ["/aws/lambda/${local.consumer_function_name}"]
+  name_prefix             = var.name_prefix
+  deletion_window_in_days = var.kms_key_deletion_window_days
+  consumer_log_group_names = [
+    "/aws/lambda/${local.consumer_function_name}",
+    "/aws/vendedlogs/states/${var.name_prefix}-dlq-redrive",
+  ]
 }
 
 module "event_ingest" {
@@ -79,6 +82,24 @@ module "consumer" {
   alarm_actions = var.alarm_actions
 }
 
+# Selective DLQ redrive (inspect, dry run, filter, rate limit, quarantine of
+# repeat offenders). The local stack runs the same definition file.
+module "dlq_redrive" {
+  source = "./modules/dlq-redrive"
+
+  name_prefix = var.name_prefix
+  definition  = file("${path.module}/state-machines/dlq-redrive.asl.json")
+  queue_pairs = [
+    {
+      dlq_arn    = module.event_ingest.buffer_dlq_arn
+      source_arn = module.event_ingest.buffer_queue_arn
+    },
+  ]
+  kms_key_arn        = module.encryption.key_arn
+  log_retention_days = var.log_retention_days
+  alarm_actions      = var.alarm_actions
+}
+
 module "dashboard" {
   source = "./modules/dashboard"
 
@@ -89,5 +110,5 @@ module "dashboard" {
   dlq_names             = [module.event_ingest.buffer_dlq_name, module.event_ingest.target_dlq_name]
   function_name         = module.consumer.function_name
   projection_table_name = module.consumer.projection_table_name
-  alarm_arns            = concat(module.event_ingest.alarm_arns, module.consumer.alarm_arns)
+  alarm_arns            = concat(module.event_ingest.alarm_arns, module.consumer.alarm_arns, module.dlq_redrive.alarm_arns)
 }

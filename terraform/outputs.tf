@@ -104,3 +104,18 @@ output "dashboard_name" {
   description = "CloudWatch dashboard of the pipeline."
   value       = module.dashboard.dashboard_name
 }
+
+output "dlq_redrive_state_machine_arn" {
+  description = "ARN of the DLQ redrive state machine (make redrive AWS=1 / npm run cli -- dlq redrive --aws)."
+  value       = module.dlq_redrive.state_machine_arn
+}
+
+output "dlq_quarantine_bucket_name" {
+  description = "Private bucket holding messages quarantined by the redrive workflow."
+  value       = module.dlq_redrive.quarantine_bucket_name
+}
+
+output "dlq_quarantine_prefix" {
+  description = "Key prefix of quarantined messages in the quarantine bucket."
+  value       = module.dlq_redrive.quarantine_prefix
+}

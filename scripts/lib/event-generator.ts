@@ -15,7 +15,8 @@ export type PoisonKind =
   | 'unparseable-time'
   | 'too-deep'
   | 'duplicate-keys'
-  | 'invalid-utf8';
+  | 'invalid-utf8'
+  | 'oversize';
 /** The demo's mix (issue 2). */
 export const POISON_KINDS: readonly PoisonKind[] = ['invalid-json', 'missing-detail', 'wrong-types', 'future-time'];
 /** Every kind of bad input the consumer must survive (the chaos suite). */
@@ -28,7 +29,15 @@ export const ALL_POISON_KINDS: readonly PoisonKind[] = [
   'too-deep',
   'duplicate-keys',
   'invalid-utf8',
+  'oversize',
 ];
+
+/**
+ * An oversize poison event is a well-formed Genesys event just under the SQS
+ * limit of 1 MiB (body and attributes): bigger than EventBridge carries, so a
+ * producer wrote it to the buffer directly, and bigger than max_event_bytes.
+ */
+export const OVERSIZE_POISON_BYTES = 1_048_576 - 512;
 
 export interface GeneratorOptions {
   count: number;
@@ -267,6 +276,12 @@ export function generateBurst(partial: Partial<GeneratorOptions> = {}): Generate
       case 'invalid-utf8':
         detail.eventBody.mediaType = 'MES\uFFFDSAGE';
         return JSON.stringify(event);
+      case 'oversize': {
+        detail.eventBody.transcript = '';
+        const padding = OVERSIZE_POISON_BYTES - JSON.stringify(event).length;
+        detail.eventBody.transcript = 'x'.repeat(Math.max(0, padding));
+        return JSON.stringify(event);
+      }
     }
   }
 

@@ -57,6 +57,12 @@ export interface ReplaySummary {
   lastBatchFailure?: string;
   /** Handled records whose deletion failed even after retries (they come back as replays). */
   deleteFailures: number;
+  /** Most batches and records the runner held at once (backpressure: ≤ max concurrency, ≤ max concurrency × batch size). */
+  peakBatchesInFlight: number;
+  peakRecordsInFlight: number;
+  /** Records the consumer failed without a store call (circuit open), and times its circuit breakers opened. */
+  shortCircuited: number;
+  circuitOpened: number;
   lastDeleteError?: string;
   elapsedMs: number;
   eventsPerSecond: number;
@@ -75,7 +81,11 @@ export function mappingSettingsFor(stack: LocalStack, overrides: Partial<Mapping
 
 type Publishable = { kind: 'event'; entry: PutEventsRequestEntry; raw: string } | { kind: 'raw'; raw: string };
 
+/** EventBridge refuses a PutEvents entry over 256 KiB (moto does not check): such a line can only reach the buffer directly. */
+const EVENTBRIDGE_MAX_ENTRY_BYTES = 256 * 1024;
+
 export function toPublishable(line: string, busName: string): Publishable {
+  if (Buffer.byteLength(line, 'utf8') > EVENTBRIDGE_MAX_ENTRY_BYTES) return { kind: 'raw', raw: line };
   // Re-serialising would silently drop a repeated key; send such a line as written.
   if (firstDuplicateKey(line) !== undefined) return { kind: 'raw', raw: line };
   let parsed: unknown;
@@ -195,7 +205,16 @@ export async function replayLines(stack: LocalStack, lines: string[], options: R
   const exhausted = dlqGrowth - deadLetteredTotal(tally);
   if (exhausted > 0) deadLettered['retries-exhausted'] = exhausted;
   const elapsedMs = Date.now() - started;
-  const stats: MappingStats = mapping?.stats ?? { invocations: 0, recordsDelivered: 0, recordsDeleted: 0, recordsFailed: 0, wholeBatchFailures: 0, deleteFailures: 0 };
+  const stats: MappingStats = mapping?.stats ?? {
+    invocations: 0,
+    recordsDelivered: 0,
+    recordsDeleted: 0,
+    recordsFailed: 0,
+    wholeBatchFailures: 0,
+    deleteFailures: 0,
+    peakBatchesInFlight: 0,
+    peakRecordsInFlight: 0,
+  };
   return {
     lines: lines.filter((l) => l.trim() !== '').length,
     ...counters,
@@ -209,6 +228,10 @@ export async function replayLines(stack: LocalStack, lines: string[], options: R
     timedOutInvocations: mapping?.timedOutRequests.size ?? 0,
     ...(mapping?.lastBatchFailure ? { lastBatchFailure: mapping.lastBatchFailure } : {}),
     deleteFailures: stats.deleteFailures,
+    peakBatchesInFlight: stats.peakBatchesInFlight,
+    peakRecordsInFlight: stats.peakRecordsInFlight,
+    shortCircuited: tally.shortCircuited,
+    circuitOpened: tally.circuitOpened,
     ...(mapping?.lastDeleteError ? { lastDeleteError: mapping.lastDeleteError } : {}),
     elapsedMs,
     eventsPerSecond: Math.round(((counters.published + counters.injected) * 1000) / Math.max(1, elapsedMs)),

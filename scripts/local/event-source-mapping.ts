@@ -28,6 +28,9 @@ export interface MappingStats {
   recordsFailed: number;
   wholeBatchFailures: number;
   deleteFailures: number;
+  /** Backpressure evidence: the most batches, and records, held at once (≤ maxConcurrency, ≤ maxConcurrency × batchSize). */
+  peakBatchesInFlight: number;
+  peakRecordsInFlight: number;
 }
 
 const SQS_MAX_RECEIVE = 10;
@@ -84,7 +87,16 @@ export function failedRecordIds(response: unknown, records: SQSRecord[]): Set<st
 }
 
 export class LocalEventSourceMapping {
-  readonly stats: MappingStats = { invocations: 0, recordsDelivered: 0, recordsDeleted: 0, recordsFailed: 0, wholeBatchFailures: 0, deleteFailures: 0 };
+  readonly stats: MappingStats = {
+    invocations: 0,
+    recordsDelivered: 0,
+    recordsDeleted: 0,
+    recordsFailed: 0,
+    wholeBatchFailures: 0,
+    deleteFailures: 0,
+    peakBatchesInFlight: 0,
+    peakRecordsInFlight: 0,
+  };
   lastDeleteError: string | undefined;
   /** Why the last whole batch failed (thrown error, timeout or invalid response), for diagnostics. */
   lastBatchFailure: string | undefined;
@@ -93,6 +105,7 @@ export class LocalEventSourceMapping {
   private running = false;
   private pollers: Promise<void>[] = [];
   private inFlightBatches = 0;
+  private inFlightRecords = 0;
 
   constructor(
     private readonly sqs: SQSClient,
@@ -210,6 +223,9 @@ export class LocalEventSourceMapping {
       }
       if (messages.length === 0) continue;
       this.inFlightBatches += 1;
+      this.inFlightRecords += messages.length;
+      this.stats.peakBatchesInFlight = Math.max(this.stats.peakBatchesInFlight, this.inFlightBatches);
+      this.stats.peakRecordsInFlight = Math.max(this.stats.peakRecordsInFlight, this.inFlightRecords);
       try {
         const outcome = await this.invoke(handler, messages);
         // Lambda discards an environment whose invocation timed out. Here the
@@ -219,6 +235,7 @@ export class LocalEventSourceMapping {
         if (outcome === 'timed-out') handler = await this.loadEnvironment();
       } finally {
         this.inFlightBatches -= 1;
+        this.inFlightRecords -= messages.length;
       }
     }
   }

@@ -16,6 +16,8 @@ export interface FaultRule {
   times?: number;
   /** Fail this share of matching calls (0..1), drawn per call. */
   ratio?: number;
+  /** Answer throttles and server errors with this Retry-After header, as an HTTP downstream may. */
+  retryAfterSeconds?: number;
 }
 
 export interface FaultProxy {
@@ -24,6 +26,8 @@ export interface FaultProxy {
   injected: number[];
   /** Calls forwarded to the local AWS. */
   forwarded: number;
+  /** Calls dropped because of the outage switch. */
+  refused: number;
   /** While true every call is dropped, as if the service were unreachable. */
   outage: boolean;
   setRules(rules: FaultRule[]): void;
@@ -39,7 +43,7 @@ export async function startFaultProxy(upstream: string, rules: FaultRule[] = [],
   const target = new URL(upstream);
   let active = rules;
   let remaining = rules.map((r) => r.times ?? Number.POSITIVE_INFINITY);
-  const state = { injected: rules.map(() => 0), forwarded: 0, outage: false };
+  const state = { injected: rules.map(() => 0), forwarded: 0, refused: 0, outage: false };
 
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
@@ -47,6 +51,7 @@ export async function startFaultProxy(upstream: string, rules: FaultRule[] = [],
     req.on('end', () => {
       const body = Buffer.concat(chunks);
       if (state.outage) {
+        state.refused += 1;
         req.socket.destroy();
         return;
       }
@@ -61,7 +66,11 @@ export async function startFaultProxy(upstream: string, rules: FaultRule[] = [],
           return;
         }
         const error = DYNAMODB_ERRORS[rule.kind];
-        res.writeHead(error.status, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': 'fault-proxy' });
+        res.writeHead(error.status, {
+          'content-type': 'application/x-amz-json-1.0',
+          'x-amzn-requestid': 'fault-proxy',
+          ...(rule.retryAfterSeconds !== undefined ? { 'retry-after': String(rule.retryAfterSeconds) } : {}),
+        });
         res.end(JSON.stringify({ __type: error.type, message: error.message }));
         return;
       }
@@ -86,6 +95,9 @@ export async function startFaultProxy(upstream: string, rules: FaultRule[] = [],
     },
     get forwarded() {
       return state.forwarded;
+    },
+    get refused() {
+      return state.refused;
     },
     get outage() {
       return state.outage;

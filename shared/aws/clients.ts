@@ -3,25 +3,58 @@
 // same bundle talks to AWS in Lambda and to the local AWS in tests.
 //
 // Retry strategy, chosen on purpose: the SDK's "standard" mode with a small
-// attempt budget (default 3). Inside a Lambda batch a long in-process retry
-// loop only burns the function timeout while the record's lease runs out;
-// beyond a few quick retries it is better to fail the record and let SQS
-// redeliver it after a jittered visibility backoff (shared/resilience/backoff).
+// attempt budget (3, AWS_MAX_ATTEMPTS overrides). Inside a Lambda batch a long
+// in-process retry loop only burns the function timeout while the record's
+// lease runs out; a few quick retries absorb a blip (standard mode backs off
+// with jitter, longer after a throttle, and its retry quota stops retry
+// storms), and beyond that the record fails and SQS redelivers it after a
+// visibility delay the consumer chooses (shared/resilience/retry-hint.ts).
+// Not "adaptive": its client-side rate limiter would also wait inside the
+// invocation, and its state lives in one short-lived Lambda environment, so it
+// never learns the table's real capacity; the circuit breaker and the event
+// source mapping's maximum concurrency bound the load instead.
+//
+// Timeouts, also on purpose: the SDK's default socket timeout is 300 s, longer
+// than the consumer's whole invocation, so a store that accepts connections
+// but never answers would time the batch out (every record failed, back only
+// after the full visibility timeout). A single-item DynamoDB call answers in
+// milliseconds; 3 s per attempt, 3 attempts, leaves a 30 s invocation time to
+// fail its records, set their backoff and report them.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
-const maxAttempts = (): number => {
+export const DEFAULT_MAX_ATTEMPTS = 3;
+export const DEFAULT_CONNECTION_TIMEOUT_MS = 3000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 3000;
+
+export interface ClientOptions {
+  maxAttempts?: number;
+  connectionTimeoutMs?: number;
+  requestTimeoutMs?: number;
+}
+
+const maxAttemptsFromEnv = (): number => {
   const raw = process.env.AWS_MAX_ATTEMPTS;
-  const n = raw === undefined ? 3 : Number(raw);
-  return Number.isInteger(n) && n >= 1 ? n : 3;
+  const n = raw === undefined ? DEFAULT_MAX_ATTEMPTS : Number(raw);
+  return Number.isInteger(n) && n >= 1 ? n : DEFAULT_MAX_ATTEMPTS;
 };
 
-const common = () => ({ maxAttempts: maxAttempts(), retryMode: 'standard' as const });
+const common = (o: ClientOptions = {}) => ({
+  maxAttempts: o.maxAttempts ?? maxAttemptsFromEnv(),
+  retryMode: 'standard' as const,
+  requestHandler: {
+    connectionTimeout: o.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS,
+    requestTimeout: o.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    // Without this the SDK only logs a warning when requestTimeout passes.
+    throwOnRequestTimeout: true,
+  },
+});
 
-export const dynamoDbClient = (): DynamoDBClient => new DynamoDBClient(common());
+export const dynamoDbClient = (options?: ClientOptions): DynamoDBClient => new DynamoDBClient(common(options));
 
 export const documentClient = (client: DynamoDBClient = dynamoDbClient()): DynamoDBDocumentClient =>
   DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 
-export const sqsClient = (): SQSClient => new SQSClient(common());
+/** For the consumer's own calls (send to the DLQ, change visibility); a long-poll receiver needs requestTimeoutMs above its WaitTimeSeconds. */
+export const sqsClient = (options?: ClientOptions): SQSClient => new SQSClient(common(options));

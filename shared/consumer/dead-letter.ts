@@ -28,29 +28,56 @@ export function toSqsAttributes(attributes: SQSRecord['messageAttributes']): Rec
   return out;
 }
 
+/** SQS counts a message's attributes (name, type and value) towards its size limit, with the body. */
+export const SQS_MAX_MESSAGE_BYTES = 1_048_576;
+
+const utf8 = (text: string | undefined): number => (text === undefined ? 0 : Buffer.byteLength(text, 'utf8'));
+
+export const attributeBytes = (name: string, value: MessageAttributeValue): number =>
+  utf8(name) + utf8(value.DataType) + utf8(value.StringValue) + (value.BinaryValue?.byteLength ?? 0);
+
 export function deadLetterAttributes(
   record: SQSRecord,
   error: PermanentEventError,
   functionName: string,
+  maxMessageBytes: number = SQS_MAX_MESSAGE_BYTES,
 ): Record<string, MessageAttributeValue> {
-  const ours: Record<string, MessageAttributeValue> = {
-    [DLQ_ATTRIBUTES.errorClass]: { DataType: 'String', StringValue: error.reason },
-    [DLQ_ATTRIBUTES.errorMessage]: { DataType: 'String', StringValue: error.message.slice(0, 512) || error.reason },
-    [DLQ_ATTRIBUTES.firstSeen]: {
-      DataType: 'String',
-      StringValue: new Date(Number(record.attributes.SentTimestamp) || Date.now()).toISOString(),
-    },
-    [DLQ_ATTRIBUTES.failedFunction]: { DataType: 'String', StringValue: functionName },
-    [DLQ_ATTRIBUTES.receiveCount]: { DataType: 'Number', StringValue: record.attributes.ApproximateReceiveCount || '1' },
-    [DLQ_ATTRIBUTES.sourceMessageId]: { DataType: 'String', StringValue: record.messageId },
-  };
-  // SQS allows 10 attributes: keep the original ones that fit, redriveCount first
-  // because the redrive workflow's quarantine rule depends on it.
+  const string = (value: string): MessageAttributeValue => ({ DataType: 'String', StringValue: value });
+  const ours: Array<[string, MessageAttributeValue]> = [
+    [DLQ_ATTRIBUTES.errorClass, string(error.reason)],
+    [DLQ_ATTRIBUTES.sourceMessageId, string(record.messageId)],
+    [DLQ_ATTRIBUTES.receiveCount, { DataType: 'Number', StringValue: record.attributes.ApproximateReceiveCount || '1' }],
+    [DLQ_ATTRIBUTES.firstSeen, string(new Date(Number(record.attributes.SentTimestamp) || Date.now()).toISOString())],
+    [DLQ_ATTRIBUTES.failedFunction, string(functionName)],
+    [DLQ_ATTRIBUTES.errorMessage, string(error.message.slice(0, 512) || error.reason)],
+  ];
+  // SQS allows 10 attributes: keep the original ones that fit, redriveCount
+  // first because the redrive workflow's quarantine rule depends on it.
   const original = Object.entries(toSqsAttributes(record.messageAttributes))
-    .filter(([name]) => !(name in ours))
-    .sort(([a], [b]) => (a === 'redriveCount' ? -1 : b === 'redriveCount' ? 1 : a.localeCompare(b)));
-  for (const [name, value] of original.slice(0, SQS_MAX_ATTRIBUTES - Object.keys(ours).length)) ours[name] = value;
-  return ours;
+    .filter(([name]) => !ours.some(([own]) => own === name))
+    .sort(([a], [b]) => (a === 'redriveCount' ? -1 : b === 'redriveCount' ? 1 : a.localeCompare(b)))
+    .slice(0, SQS_MAX_ATTRIBUTES - ours.length);
+  // A body near the size limit (an oversize event can be up to 1 MiB) leaves
+  // little room: attributes go in order of importance, the error class
+  // first, redriveCount right after it, and the error message is shortened
+  // before it is dropped. The body is never cut: the redrive needs it whole.
+  let room = maxMessageBytes - utf8(record.body);
+  const out: Record<string, MessageAttributeValue> = {};
+  const redriveCount = original.find(([name]) => name === 'redriveCount');
+  const ordered = [ours[0]!, ...(redriveCount ? [redriveCount] : []), ...ours.slice(1), ...original.filter((entry) => entry !== redriveCount)];
+  for (const [name, value] of ordered) {
+    let candidate = value;
+    if (name === DLQ_ATTRIBUTES.errorMessage && attributeBytes(name, candidate) > room) {
+      const spare = room - attributeBytes(name, { ...candidate, StringValue: '' });
+      if (spare < 16) continue;
+      candidate = string(Buffer.from(candidate.StringValue!, 'utf8').subarray(0, spare).toString('utf8').replace(/\uFFFD$/, ''));
+    }
+    const size = attributeBytes(name, candidate);
+    if (size > room) continue;
+    out[name] = candidate;
+    room -= size;
+  }
+  return out;
 }
 
 export async function deadLetter(

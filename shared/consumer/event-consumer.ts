@@ -3,7 +3,9 @@
 // response; Powertools idempotency, keyed on the Genesys content digest (not
 // the SQS messageId, which changes when EventBridge retries a delivery),
 // guards the projection; the conditional write itself makes stale events and
-// replays no-ops.
+// replays no-ops. A circuit breaker around the store fails records at once
+// while it is open, and each failed record is held invisible for as long as
+// its failure calls for (shared/resilience/retry-hint.ts).
 import { randomUUID } from 'node:crypto';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
@@ -15,9 +17,9 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { parseGenesysEvent, type GenesysEvent } from '../genesys/event';
 import { projectEvent, type ProjectionOutcome } from '../projection/project-event';
-import { openCircuitHoldSeconds, retryAfterFromError } from '../resilience/backoff';
-import { createStoreBreaker, isBrokenCircuit } from '../resilience/circuit-breaker';
+import { createStoreBreaker, isBrokenCircuit, type StoreBreaker } from '../resilience/circuit-breaker';
 import { isPermanentEventError } from '../resilience/errors';
+import { isIdempotencyInProgress, retryHint, type RetryHint, type RetryHintReason } from '../resilience/retry-hint';
 import type { ConsumerConfig } from './config';
 import { deadLetter } from './dead-letter';
 import { backoffFailedRecords, visibilityDelays } from './retry-visibility';
@@ -29,6 +31,8 @@ export interface ConsumerDeps {
   dynamoDb: DynamoDBClient;
   documentClient: DynamoDBDocumentClient;
   sqs: SQSClient;
+  /** Defaults to a cockatiel breaker from config.breaker; `make bench` passes a pass-through one to measure the breaker's cost. */
+  storeBreaker?: StoreBreaker;
 }
 
 /** Input of the idempotent step: the event plus a nonce that tells a fresh run from a replayed result. */
@@ -38,7 +42,14 @@ interface ProjectionResult {
   attempt: string;
 }
 
-export function createEventConsumer({ config, logger, dynamoDb, documentClient, sqs }: ConsumerDeps) {
+/** One invocation's state; nothing outlives the batch it belongs to. */
+interface BatchState {
+  tally: BatchTally;
+  /** Failed records whose failure says how long to wait (Retry-After, throttling, open circuit, …). */
+  holds: Map<string, RetryHint>;
+}
+
+export function createEventConsumer({ config, logger, dynamoDb, documentClient, sqs, storeBreaker }: ConsumerDeps) {
   const processor = new BatchProcessor(EventType.SQS);
   const idempotencyConfig = new IdempotencyConfig({
     eventKeyJmesPath: 'digest',
@@ -55,22 +66,22 @@ export function createEventConsumer({ config, logger, dynamoDb, documentClient, 
     }),
     { persistenceStore, config: idempotencyConfig },
   );
-  const breakerTransitions: Record<string, number> = {};
-  const breaker = createStoreBreaker(
-    config.breaker,
-    // Another invocation holding the idempotency record says nothing about the store's health.
-    (error) => error.name !== 'IdempotencyAlreadyInProgressError' && !isPermanentEventError(error),
-    (state) => {
-      breakerTransitions[state] = (breakerTransitions[state] ?? 0) + 1;
-      logger.warn('projection store circuit breaker changed state', { state, transitions: breakerTransitions });
-    },
-  );
+  const breaker: StoreBreaker =
+    storeBreaker ??
+    createStoreBreaker(
+      config.breaker,
+      // Another invocation holding the idempotency record says nothing about the store's health.
+      (error) => !isIdempotencyInProgress(error) && !isPermanentEventError(error),
+      (state) => logger.warn('projection store circuit breaker changed state', { state, transitions: breaker.transitions }),
+    );
+  const backoffPolicy = { baseSeconds: config.retryBackoffBaseSeconds, capSeconds: config.retryBackoffCapSeconds };
   const limits = {
     maxEventBytes: config.maxEventBytes,
     maxFutureSkewMs: config.eventFutureSkewSeconds * 1000,
   };
 
-  async function handleRecord(record: SQSRecord, tally: BatchTally, retryHints: Map<string, number>): Promise<void> {
+  async function handleRecord(record: SQSRecord, batch: BatchState): Promise<void> {
+    const { tally } = batch;
     let event: GenesysEvent;
     try {
       event = parseGenesysEvent(record.body, limits);
@@ -84,28 +95,22 @@ export function createEventConsumer({ config, logger, dynamoDb, documentClient, 
     const attempt = randomUUID();
     let result: ProjectionResult;
     try {
+      // While the circuit is open this throws BrokenCircuitError at once: no
+      // DynamoDB call, neither idempotency nor projection.
       result = await breaker.execute(() => projectOnce({ ...event, attempt }));
     } catch (error) {
-      // A failure that (re)opened the circuit, e.g. a failed half-open probe,
-      // waits like a short-circuited record: a quick retry would only become
-      // the next probe and burn its receive count.
-      const circuitOpen = isBrokenCircuit(error) || breaker.state === 'open';
       if (isBrokenCircuit(error)) tally.shortCircuited += 1;
-      if (circuitOpen) {
-        const attemptNumber = Number(record.attributes.ApproximateReceiveCount) || 1;
-        retryHints.set(record.messageId, openCircuitHoldSeconds(breaker.retryHintSeconds, attemptNumber, config.retryBackoffCapSeconds));
-      } else if ((error as Error).name === 'IdempotencyAlreadyInProgressError') {
-        // Another invocation holds this content's idempotency record. Usually
-        // it finishes within a second; if it died (or could not clean up in an
-        // outage) the record expires with its remaining time, at most one
-        // function timeout. Growing x3 per receive (2, 6, 18 s, …) covers both
-        // before maxReceiveCount.
-        const attemptNumber = Number(record.attributes.ApproximateReceiveCount) || 1;
-        retryHints.set(record.messageId, Math.min(inProgressHoldSeconds, openCircuitHoldSeconds(2, attemptNumber, inProgressHoldSeconds)));
-      } else {
-        const retryAfter = retryAfterFromError(error);
-        if (retryAfter !== undefined) retryHints.set(record.messageId, retryAfter);
-      }
+      const hint = retryHint(error, {
+        attempt: Number(record.attributes.ApproximateReceiveCount) || 1,
+        policy: backoffPolicy,
+        // A failure that (re)opened the circuit, e.g. a failed half-open
+        // probe, waits like a refused record: a quick retry would only become
+        // the next probe and burn its receive count.
+        circuitOpen: isBrokenCircuit(error) || breaker.state === 'open',
+        halfOpenAfterSeconds: breaker.halfOpenAfterSeconds,
+        inProgressLockSeconds: config.idempotencyInProgressSeconds,
+      });
+      if (hint) batch.holds.set(record.messageId, hint);
       throw error;
     }
     const outcome = result.attempt === attempt ? result.outcome : 'duplicate';
@@ -122,21 +127,24 @@ export function createEventConsumer({ config, logger, dynamoDb, documentClient, 
     });
   }
 
-  let inProgressHoldSeconds = 30;
-
   return async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
-    inProgressHoldSeconds = Math.max(1, Math.ceil(context.getRemainingTimeInMillis() / 1000));
     logger.addContext(context);
-    idempotencyConfig.registerLambdaContext(context);
-    const tally = emptyTally();
+    // Powertools locks a key in progress for the remaining time it reads here.
+    idempotencyConfig.registerLambdaContext({
+      ...context,
+      getRemainingTimeInMillis: () => Math.min(context.getRemainingTimeInMillis(), config.idempotencyInProgressSeconds * 1000),
+    });
+    const batch: BatchState = { tally: emptyTally(), holds: new Map() };
+    const { tally } = batch;
     tally.received = event.Records.length;
-    const retryHints = new Map<string, number>();
-    const response = await processPartialResponse(event, (record: SQSRecord) => handleRecord(record, tally, retryHints), processor, {
+    const openedBefore = breaker.transitions.open;
+    const response = await processPartialResponse(event, (record: SQSRecord) => handleRecord(record, batch), processor, {
       context,
       // All-failed batches still return a response, so their records get the
-      // same jittered backoff as partial failures.
+      // same backoff as partial failures.
       throwOnFullBatchFailure: false,
     });
+    tally.circuitOpened = breaker.transitions.open - openedBefore;
     const failedIds = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
     tally.failed = failedIds.size;
     if (failedIds.size > 0) {
@@ -147,10 +155,15 @@ export function createEventConsumer({ config, logger, dynamoDb, documentClient, 
         const reason = error instanceof Error ? `${error.name}: ${error.message.slice(0, 160)}` : String(error);
         reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
       }
-      logger.warn('records failed, will retry', { failed: failedIds.size, breaker: breaker.state, reasons: Object.fromEntries(reasons) });
+      const holds: Partial<Record<RetryHintReason | 'backoff', number>> = {};
+      for (const record of failed) {
+        const why = batch.holds.get(record.messageId)?.reason ?? 'backoff';
+        holds[why] = (holds[why] ?? 0) + 1;
+      }
+      logger.warn('records failed, will retry', { failed: failedIds.size, breaker: breaker.state, holds, reasons: Object.fromEntries(reasons) });
       try {
-        const policy = { baseSeconds: config.retryBackoffBaseSeconds, capSeconds: config.retryBackoffCapSeconds };
-        await backoffFailedRecords(sqs, config.bufferQueueUrl, visibilityDelays(failed, policy, retryHints));
+        const hints = new Map([...batch.holds].map(([id, hint]) => [id, hint.seconds]));
+        await backoffFailedRecords(sqs, config.bufferQueueUrl, visibilityDelays(failed, backoffPolicy, hints));
       } catch (error) {
         logger.warn('visibility backoff not applied; records return after the queue visibility timeout', { error: (error as Error).message });
       }

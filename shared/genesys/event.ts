@@ -74,6 +74,15 @@ const RoutingBody = z.looseObject({ id });
 
 const DEFAULT_MAX_DEPTH = 32;
 
+// DynamoDB limits the projection item must fit, or every write of the event
+// fails the same way (a ValidationException the consumer would retry until
+// maxReceiveCount): a partition key value of 2048 bytes, a sort key value of
+// 1024 bytes, an item of 400 KB. The body is stored as JSON text; the rest of
+// the item (keys, order key, ids, topic) stays under 10 KB.
+const MAX_ENTITY_BYTES = 2048;
+const MAX_ASPECT_BYTES = 1024;
+const MAX_STORED_BODY_BYTES = 400 * 1024 - 10 * 1024;
+
 function nestingDepth(root: unknown, limit: number): number {
   // Iterative, so a hostile payload cannot overflow the stack.
   let deepest = 0;
@@ -193,6 +202,18 @@ export function parseGenesysEvent(body: string, limits: ParseLimits): GenesysEve
   const { topicName, eventBody, metadata, timestamp } = detail.data;
   const family = topicFamily(detailType);
   const placement = place(family, detailType, topicName, eventBody);
+  for (const [what, key, max] of [['entity', placement.entity, MAX_ENTITY_BYTES], ['aspect', placement.aspect, MAX_ASPECT_BYTES]] as const) {
+    const keyBytes = Buffer.byteLength(key, 'utf8');
+    if (keyBytes > max) throw new PermanentEventError('schema-violation', `${what} key is ${keyBytes} bytes; DynamoDB allows ${max}`);
+  }
+  // Re-serialised JSON can be longer than the body (a number written `9e20`
+  // comes back as 21 digits: at most ~6x), so only smaller bodies skip the check.
+  if (bytes > MAX_STORED_BODY_BYTES / 6) {
+    const bodyBytes = Buffer.byteLength(JSON.stringify(eventBody), 'utf8');
+    if (bodyBytes > MAX_STORED_BODY_BYTES) {
+      throw new PermanentEventError('oversize', `eventBody is ${bodyBytes} bytes as JSON; one DynamoDB item holds 400 KB`);
+    }
+  }
 
   const detailTimestampMs = parseIsoMs(timestamp);
   // Families without a time in the body fall back to detail.timestamp, then to

@@ -24,12 +24,6 @@ export function retryAfterSeconds(header: string | undefined, now: number = Date
   return Number.isFinite(at) ? Math.max(0, Math.ceil((at - now) / 1000)) : undefined;
 }
 
-/** Retry-After carried by an AWS SDK v3 or HTTP error response, in seconds. */
-export function retryAfterFromError(error: unknown, now: number = Date.now()): number | undefined {
-  const headers = (error as { $response?: { headers?: Record<string, string | undefined> } } | null)?.$response?.headers;
-  return retryAfterSeconds(headers?.['retry-after'] ?? headers?.['Retry-After'], now);
-}
-
 /**
  * How long a record refused by an open circuit stays invisible. It grows
  * faster than the ordinary backoff (x3 per receive, from the breaker's

@@ -32,8 +32,10 @@ const NAMES: Record<CircuitState, BreakerStateName> = {
 export interface StoreBreaker {
   execute<T>(call: () => Promise<T>): Promise<T>;
   readonly state: BreakerStateName;
-  /** How long a short-circuited record should stay invisible: until the next probe. */
-  readonly retryHintSeconds: number;
+  /** State changes since this breaker was made, by the state entered. */
+  readonly transitions: Readonly<Record<BreakerStateName, number>>;
+  /** Seconds from opening to the next probe: the first hold of a record the open circuit refused. */
+  readonly halfOpenAfterSeconds: number;
 }
 
 export const isBrokenCircuit = (error: unknown): boolean => error instanceof BrokenCircuitError;
@@ -56,12 +58,17 @@ export function createStoreBreaker(
       minimumRps: settings.minimumRps,
     }),
   });
-  policy.onStateChange((state) => onStateChange(NAMES[state]));
+  const transitions: Record<BreakerStateName, number> = { closed: 0, open: 0, 'half-open': 0, isolated: 0 };
+  policy.onStateChange((state) => {
+    transitions[NAMES[state]] += 1;
+    onStateChange(NAMES[state]);
+  });
   return {
     execute: (call) => policy.execute(call),
     get state() {
       return NAMES[policy.state];
     },
-    retryHintSeconds: Math.max(1, Math.ceil(settings.halfOpenAfterSeconds)),
+    transitions,
+    halfOpenAfterSeconds: Math.max(1, Math.ceil(settings.halfOpenAfterSeconds)),
   };
 }

@@ -1,0 +1,34 @@
+# DLQ redrive, included by the Makefile (`-include mk/*.mk`). Runs the
+# workflow of terraform/state-machines/dlq-redrive.asl.json through
+# `npm run cli -- dlq redrive` (scripts/lib/redrive.ts):
+#
+#   make redrive                     dry run on the local AWS started by `make up`
+#   make redrive APPLY=1             move matching messages back to the buffer
+#   make redrive AWS=1 [APPLY=1]     the deployed state machine (terraform output)
+#   make dlq-stats [AWS=1]           depth of the DLQs and the buffer
+#
+# Options (make VAR=value):
+#   FILTER_DETAIL_TYPE=<prefix>   only messages whose detail-type starts with it
+#   FILTER_ERROR_CLASS=<class>    only messages with this errorClass (retries-exhausted: none set)
+#   RATE=<n>                      at most n messages moved per second (default 10, at most 500)
+#   MAX=<n>                       inspect at most n messages in this run (default and most: 250)
+#   QUARANTINE_AFTER=<n>          quarantine to S3 once redriveCount reached n (default 3)
+#   MOVE_ALL=1                    SQS StartMessageMoveTask, every message as it is (AWS=1 only)
+
+REDRIVE_ARGS = \
+  $(if $(filter 1,$(APPLY)),--apply) \
+  $(if $(filter 1,$(AWS)),--aws) \
+  $(if $(filter 1,$(MOVE_ALL)),--move-all) \
+  $(if $(FILTER_DETAIL_TYPE),--filter-detail-type '$(FILTER_DETAIL_TYPE)') \
+  $(if $(FILTER_ERROR_CLASS),--filter-error-class '$(FILTER_ERROR_CLASS)') \
+  $(if $(RATE),--rate '$(RATE)') \
+  $(if $(MAX),--max '$(MAX)') \
+  $(if $(QUARANTINE_AFTER),--quarantine-after '$(QUARANTINE_AFTER)')
+
+.PHONY: redrive dlq-stats
+
+redrive: $(NPM_STAMP) ## DLQ redrive, dry run unless APPLY=1 (FILTER_DETAIL_TYPE, FILTER_ERROR_CLASS, RATE, MAX, QUARANTINE_AFTER, AWS=1, MOVE_ALL=1)
+	@npm run --silent cli -- dlq redrive $(strip $(REDRIVE_ARGS))
+
+dlq-stats: $(NPM_STAMP) ## depth of the DLQs and the buffer (AWS=1 for the deployed queues)
+	@npm run --silent cli -- dlq stats $(if $(filter 1,$(AWS)),--aws)

@@ -1,0 +1,164 @@
+// `make bench`: what the resilience layer costs, as ratios against baselines
+// measured in the same run on the same machine (absolute figures move with
+// the machine and its load; the ratios are what to compare):
+//
+//   parse           hardened parse (size, UTF-8, duplicate keys, depth,
+//                   schema, digest) vs a plain JSON.parse of the same bodies
+//   breaker         the consumer in-process (stubbed DynamoDB and SQS that
+//                   answer at once, so only our CPU cost counts) with the
+//                   cockatiel breaker vs a pass-through one
+//   parse share     the hardened parse as a share of the consumer's CPU cost
+//                   per record (3 DynamoDB calls through the SDK, stubbed)
+//
+// Each figure is the median of several timed rounds after a warm-up.
+import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { SQSRecord } from 'aws-lambda';
+import { readConsumerConfig } from '../shared/consumer/config';
+import { createEventConsumer } from '../shared/consumer/event-consumer';
+import { parseGenesysEvent } from '../shared/genesys/event';
+import type { StoreBreaker } from '../shared/resilience/circuit-breaker';
+import { generateBurst } from './lib/event-generator';
+import { lambdaContext } from './local/lambda-runtime';
+import { toSqsRecord } from './local/event-source-mapping';
+
+const { values } = parseArgs({ options: { rounds: { type: 'string' } }, strict: true });
+const ROUNDS = Number(values.rounds ?? 7);
+if (!Number.isInteger(ROUNDS) || ROUNDS < 1) {
+  console.error(`bench: --rounds=${values.rounds} must be a positive integer`);
+  process.exit(2);
+}
+
+const limits = { maxEventBytes: 262_144, maxFutureSkewMs: 300_000 };
+
+async function median(run: () => Promise<number> | number): Promise<number> {
+  await run(); // warm-up
+  const times: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) times.push(await run());
+  return middle(times);
+}
+
+function middle(times: number[]): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/** Baseline and subject in alternating order each round, so warm-up and machine load fall on both alike. */
+async function interleaved(baseline: () => Promise<number>, subject: () => Promise<number>): Promise<[number, number]> {
+  await baseline();
+  await subject();
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    if (i % 2 === 0) {
+      a.push(await baseline());
+      b.push(await subject());
+    } else {
+      b.push(await subject());
+      a.push(await baseline());
+    }
+  }
+  return [middle(a), middle(b)];
+}
+
+function timeSync(work: () => void): number {
+  const start = process.hrtime.bigint();
+  work();
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+async function timeAsync(work: () => Promise<void>): Promise<number> {
+  const start = process.hrtime.bigint();
+  await work();
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+/** A DynamoDB client whose every call succeeds at once, without a socket: only the SDK's and our CPU cost remain. */
+function instantDynamoDb(): DynamoDBClient {
+  const ok = new TextEncoder().encode('{}');
+  return new DynamoDBClient({
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+    requestHandler: {
+      handle: async () => ({ response: { statusCode: 200, headers: { 'content-type': 'application/x-amz-json-1.0' }, body: ok } }),
+      updateHttpClientConfig: () => undefined,
+      httpHandlerConfigs: () => ({}),
+    } as never,
+  });
+}
+
+const passThrough: StoreBreaker = {
+  execute: (call) => call(),
+  state: 'closed',
+  transitions: { closed: 0, open: 0, 'half-open': 0, isolated: 0 },
+  halfOpenAfterSeconds: 5,
+};
+
+function consumer(withBreaker: boolean) {
+  const dynamoDb = instantDynamoDb();
+  return createEventConsumer({
+    config: readConsumerConfig({
+      PROJECTION_TABLE: 'projection',
+      IDEMPOTENCY_TABLE: 'idempotency',
+      BUFFER_QUEUE_URL: 'http://sqs.local/buffer',
+      BUFFER_DLQ_URL: 'http://sqs.local/buffer-dlq',
+    }),
+    logger: new Logger({ serviceName: 'bench', logLevel: 'SILENT' }),
+    dynamoDb,
+    documentClient: DynamoDBDocumentClient.from(dynamoDb, { marshallOptions: { removeUndefinedValues: true } }),
+    sqs: { send: async () => ({}) } as unknown as SQSClient,
+    ...(withBreaker ? {} : { storeBreaker: passThrough }),
+  });
+}
+
+const ratio = (subject: number, baseline: number) => `${(subject / baseline).toFixed(2)}x`;
+const perRecord = (ms: number, n: number) => `${((ms * 1000) / n).toFixed(1)} µs`;
+
+async function main(): Promise<void> {
+  const burst = generateBurst({ count: 2000, poisonRatio: 0, duplicateRatio: 0, seed: 99, now: Date.now() });
+  const typical = burst.lines;
+  const large = typical.slice(0, 40).map((line) => {
+    const event = JSON.parse(line) as { detail: { eventBody: Record<string, unknown> } };
+    event.detail.eventBody.transcript = Array.from({ length: 2000 }, (_, i) => ({ turn: i, text: 'a customer message of some length'.repeat(2) }));
+    return JSON.stringify(event);
+  });
+  const avgBytes = (lines: string[]) => Math.round(lines.reduce((sum, l) => sum + Buffer.byteLength(l), 0) / lines.length);
+
+  const rows: string[][] = [];
+  for (const [label, lines] of [[`typical events (~${avgBytes(typical)} B)`, typical], [`large events (~${Math.round(avgBytes(large) / 1024)} KiB)`, large]] as const) {
+    const plain = await median(() => timeSync(() => lines.forEach((l) => JSON.parse(l))));
+    const hardened = await median(() => timeSync(() => lines.forEach((l) => parseGenesysEvent(l, limits))));
+    rows.push([`parse, ${label}`, 'JSON.parse', `${perRecord(plain, lines.length)}`, `hardened parseGenesysEvent`, `${perRecord(hardened, lines.length)}`, ratio(hardened, plain)]);
+  }
+
+  const records: SQSRecord[] = typical.map((body, i) => toSqsRecord({ MessageId: `m${i}`, ReceiptHandle: `r${i}`, Body: body, Attributes: {} }, 'arn:aws:sqs:us-east-1:123456789012:buffer', 'us-east-1'));
+  const batches: SQSRecord[][] = [];
+  for (let i = 0; i < records.length; i += 10) batches.push(records.slice(i, i + 10));
+  const context = () => lambdaContext('bench', 30_000, 'us-east-1', '123456789012');
+  const runConsumer = (withBreaker: boolean) => {
+    const handler = consumer(withBreaker);
+    return () => timeAsync(async () => {
+      for (const batch of batches) await handler({ Records: batch }, context());
+    });
+  };
+  const [withoutBreaker, withBreaker] = await interleaved(runConsumer(false), runConsumer(true));
+  rows.push(['consumer in-process, batches of 10', 'pass-through breaker', perRecord(withoutBreaker, records.length), 'cockatiel breaker', perRecord(withBreaker, records.length), ratio(withBreaker, withoutBreaker)]);
+  const hardenedTypical = await median(() => timeSync(() => typical.forEach((l) => parseGenesysEvent(l, limits))));
+  rows.push(['share of the consumer spent parsing', 'whole consumer', perRecord(withBreaker, records.length), 'hardened parse', perRecord(hardenedTypical, typical.length), ratio(hardenedTypical * (records.length / typical.length), withBreaker)]);
+
+  const cpu = cpus();
+  console.log(`bench: ${cpu.length} CPUs (${cpu[0]?.model.trim() ?? 'unknown'}), Node ${process.version}, median of ${ROUNDS} rounds`);
+  const header = ['measure', 'baseline', 'per record', 'subject', 'per record', 'subject / baseline'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ');
+  console.log([line(header), widths.map((w) => '-'.repeat(w)).join('-|-'), ...rows.map(line)].join('\n'));
+}
+
+main().catch((error: Error) => {
+  console.error(`bench failed: ${error.message}`);
+  process.exit(1);
+});
