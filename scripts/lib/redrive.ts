@@ -8,9 +8,11 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import { TERRAFORM_DIR } from '../../shared/config/stack-spec';
+// The same depth reading the local event source mapping uses to know when a queue is drained.
+import { queueDepth, type QueueDepth } from '../local/event-source-mapping';
 import { provisionLocalRedrive, readRedriveModuleDefaults } from '../local/provision-redrive';
 import { attachLocalSession } from '../local/session';
 
@@ -32,6 +34,8 @@ export class RedriveUsageError extends Error {}
 
 export interface RedriveRequest {
   apply: boolean;
+  /** Real runs one after another until the DLQ's depth at the start has been inspected. */
+  all: boolean;
   moveAll: boolean;
   aws: boolean;
   json: boolean;
@@ -50,6 +54,8 @@ export const DLQ_USAGE = `usage: npm run cli -- dlq <stats|redrive> [options]
     --filter-error-class CLASS     only messages with this errorClass (retries-exhausted: no errorClass)
     --rate N                       at most N messages moved per second (1-${MAX_MESSAGES_PER_SECOND}, default ${DEFAULT_RATE})
     --max N                        inspect at most N messages in this run (1-${MAX_MESSAGES_PER_EXECUTION}, default ${MAX_MESSAGES_PER_EXECUTION})
+    --all                          with --apply: start runs one after another until as many messages as
+                                   the DLQ held at the start have been inspected (one run holds at most ${MAX_MESSAGES_PER_EXECUTION})
     --quarantine-after N           quarantine to S3 instead once redriveCount reached N (default ${DEFAULT_QUARANTINE_AFTER})
     --move-all                     SQS StartMessageMoveTask: every message, as it is (AWS only: needs --aws)
     --aws                          the deployed state machine (terraform output) instead of the local AWS
@@ -73,6 +79,7 @@ export function parseRedriveArgs(args: string[]): RedriveRequest {
       allowPositionals: true,
       options: {
         apply: { type: 'boolean' },
+        all: { type: 'boolean' },
         'move-all': { type: 'boolean' },
         aws: { type: 'boolean' },
         json: { type: 'boolean' },
@@ -90,6 +97,7 @@ export function parseRedriveArgs(args: string[]): RedriveRequest {
   if (positionals.length > 0) throw new RedriveUsageError(`dlq redrive: unexpected argument "${positionals[0]}"; options start with -- (see below).`);
   const request: RedriveRequest = {
     apply: values.apply === true,
+    all: values.all === true,
     moveAll: values['move-all'] === true,
     aws: values.aws === true,
     json: values.json === true,
@@ -103,6 +111,14 @@ export function parseRedriveArgs(args: string[]): RedriveRequest {
     if (value.trim() === '') throw new RedriveUsageError(`dlq redrive: --${flag} needs a value; leave the option out to match every message.`);
     if (flag === 'filter-detail-type') request.filterDetailType = value;
     else request.filterErrorClass = value;
+  }
+  if (request.all && !request.apply) {
+    throw new RedriveUsageError(
+      'dlq redrive: --all needs --apply: a dry run releases what it inspected, so a second run would inspect the same messages again; use --max to size one dry run, or add --apply.',
+    );
+  }
+  if (request.all && request.moveAll) {
+    throw new RedriveUsageError('dlq redrive: --move-all already moves every message in one SQS task; drop --all.');
   }
   if (request.moveAll) {
     if (request.filterDetailType !== undefined || request.filterErrorClass !== undefined) {
@@ -221,25 +237,7 @@ export interface RedriveProgress {
   source?: QueueDepth;
 }
 
-export interface QueueDepth {
-  visible: number;
-  inFlight: number;
-  delayed: number;
-}
-
-export async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<QueueDepth> {
-  const { Attributes = {} } = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
-    }),
-  );
-  return {
-    visible: Number(Attributes.ApproximateNumberOfMessages ?? 0),
-    inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
-    delayed: Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0),
-  };
-}
+export { queueDepth, type QueueDepth };
 
 /** Step Functions execution names: 1-80 of letters, digits, '-' and '_'. */
 export function executionName(kind: string, now = new Date()): string {
@@ -336,7 +334,13 @@ export function formatReport(result: ExecutionResult, target: RedriveTarget): st
   } else {
     lines.push(`  took              ${seconds} s; run again with --apply (APPLY=1) to move`);
   }
-  if (report.stoppedBecause === 'max-messages' && report.leftInDlq > 0) lines.push(`  more              ${report.leftInDlq} messages are still in the DLQ: run again to inspect more`);
+  if (report.stoppedBecause === 'max-messages' && report.leftInDlq > 0) {
+    lines.push(
+      report.dryRun
+        ? `  more              the DLQ held about ${report.dlqDepthBefore}; one dry run reports on at most --max (${report.inspected}) of them`
+        : `  more              ${report.leftInDlq} messages are still in the DLQ: run again, or add --all (ALL=1), to inspect more`,
+    );
+  }
   lines.push(`  execution         ${result.executionArn}`);
   return lines.join('\n');
 }
@@ -433,16 +437,64 @@ async function statsCommand(args: string[]): Promise<number> {
   return 0;
 }
 
+/**
+ * One execution, or with --all real runs one after another. The chain stops
+ * once the runs together inspected as many messages as the DLQ held when the
+ * first one started: a redriven message that fails again lands back in the
+ * DLQ (with redriveCount + 1), and chasing it would redrive it again at once,
+ * before whatever made it fail could be looked at. It also stops when a run
+ * moved nothing (only non-matching or held messages are left) or failed.
+ */
+export async function runRedrive(
+  sfn: SFNClient,
+  target: RedriveTarget,
+  request: RedriveRequest,
+  options: { onRun?: (result: ExecutionResult) => void; onProgress?: (progress: RedriveProgress) => void; pollMs?: number } = {},
+): Promise<ExecutionResult[]> {
+  const input = executionInput(request, target);
+  const results: ExecutionResult[] = [];
+  let depthAtStart: number | undefined;
+  let inspected = 0;
+  for (;;) {
+    const result = await runExecution(sfn, target, input, { onProgress: options.onProgress, pollMs: options.pollMs });
+    results.push(result);
+    options.onRun?.(result);
+    const report = result.report;
+    if (!request.all || result.status !== 'SUCCEEDED' || !report || isMoveAllReport(report)) return results;
+    depthAtStart ??= report.dlqDepthBefore;
+    inspected += report.inspected;
+    const moved = report.redriven + report.quarantined;
+    if (report.stoppedBecause !== 'max-messages' || moved === 0 || inspected >= depthAtStart) return results;
+  }
+}
+
 async function redriveCommand(args: string[]): Promise<number> {
   const request = parseRedriveArgs(args);
   const target = request.aws ? await awsRedriveTarget() : await localRedriveTarget();
-  const input = executionInput(request, target);
   const progress = progressPrinter();
-  const result = await runExecution(new SFNClient({}), target, input, { onProgress: progress });
-  progress.done();
-  if (request.json) console.log(JSON.stringify({ status: result.status, executionArn: result.executionArn, elapsedMs: result.elapsedMs, ...(result.report ? { report: result.report } : { error: result.error, cause: result.cause }) }));
-  else console.log(formatReport(result, target));
-  return result.status === 'SUCCEEDED' ? 0 : 1;
+  const results = await runRedrive(new SFNClient({}), target, request, {
+    onProgress: progress,
+    onRun: (result) => {
+      progress.done();
+      if (request.json) console.log(JSON.stringify({ status: result.status, executionArn: result.executionArn, elapsedMs: result.elapsedMs, ...(result.report ? { report: result.report } : { error: result.error, cause: result.cause }) }));
+      else console.log(formatReport(result, target));
+    },
+  });
+  if (results.length > 1 && !request.json) console.log(formatChainSummary(results));
+  return results.every((r) => r.status === 'SUCCEEDED') ? 0 : 1;
+}
+
+/** The totals of an --all chain, after each run's own report. */
+export function formatChainSummary(results: ExecutionResult[]): string {
+  const reports = results.flatMap((r) => (r.report && !isMoveAllReport(r.report) ? [r.report] : []));
+  const sum = (pick: (r: SelectiveReport) => number) => reports.reduce((total, r) => total + pick(r), 0);
+  const moved = sum((r) => r.redriven + r.quarantined);
+  const elapsedMs = results.reduce((total, r) => total + r.elapsedMs, 0);
+  const last = reports.at(-1);
+  return (
+    `--all: ${results.length} runs, inspected ${sum((r) => r.inspected)}, redriven ${sum((r) => r.redriven)}, quarantined ${sum((r) => r.quarantined)}, ` +
+      `left in DLQ ${last?.leftInDlq ?? '?'}; ${moved} moved in ${(elapsedMs / 1000).toFixed(1)} s of executions = ${((moved * 1000) / Math.max(1, elapsedMs)).toFixed(2)} msg/s (limit ${last?.messagesPerSecond ?? '?'})`
+  );
 }
 
 /** `npm run cli -- dlq ...`: 0 done, 1 failed, 2 wrong usage (the message names the fix). */

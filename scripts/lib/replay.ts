@@ -13,7 +13,7 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { firstDuplicateKey } from '../../shared/genesys/json-guard';
 import { addTally, deadLetteredTotal, emptyTally, type BatchTally } from '../../shared/consumer/tally';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from '../local/aws-env';
-import { LocalEventSourceMapping, queueDepth, type MappingSettings, type MappingStats } from '../local/event-source-mapping';
+import { LocalEventSourceMapping, emptyMappingStats, queueDepth, type MappingSettings, type MappingStats } from '../local/event-source-mapping';
 import { captureFunctionLogs } from '../local/function-logs';
 import { loadBundle } from '../local/lambda-runtime';
 import { ROOT } from '../local/moto';
@@ -205,16 +205,7 @@ export async function replayLines(stack: LocalStack, lines: string[], options: R
   const exhausted = dlqGrowth - deadLetteredTotal(tally);
   if (exhausted > 0) deadLettered['retries-exhausted'] = exhausted;
   const elapsedMs = Date.now() - started;
-  const stats: MappingStats = mapping?.stats ?? {
-    invocations: 0,
-    recordsDelivered: 0,
-    recordsDeleted: 0,
-    recordsFailed: 0,
-    wholeBatchFailures: 0,
-    deleteFailures: 0,
-    peakBatchesInFlight: 0,
-    peakRecordsInFlight: 0,
-  };
+  const stats: MappingStats = mapping?.stats ?? emptyMappingStats();
   return {
     lines: lines.filter((l) => l.trim() !== '').length,
     ...counters,

@@ -86,17 +86,19 @@ export function failedRecordIds(response: unknown, records: SQSRecord[]): Set<st
   return failed;
 }
 
+export const emptyMappingStats = (): MappingStats => ({
+  invocations: 0,
+  recordsDelivered: 0,
+  recordsDeleted: 0,
+  recordsFailed: 0,
+  wholeBatchFailures: 0,
+  deleteFailures: 0,
+  peakBatchesInFlight: 0,
+  peakRecordsInFlight: 0,
+});
+
 export class LocalEventSourceMapping {
-  readonly stats: MappingStats = {
-    invocations: 0,
-    recordsDelivered: 0,
-    recordsDeleted: 0,
-    recordsFailed: 0,
-    wholeBatchFailures: 0,
-    deleteFailures: 0,
-    peakBatchesInFlight: 0,
-    peakRecordsInFlight: 0,
-  };
+  readonly stats: MappingStats = emptyMappingStats();
   lastDeleteError: string | undefined;
   /** Why the last whole batch failed (thrown error, timeout or invalid response), for diagnostics. */
   lastBatchFailure: string | undefined;

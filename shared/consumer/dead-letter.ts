@@ -36,6 +36,11 @@ const utf8 = (text: string | undefined): number => (text === undefined ? 0 : Buf
 export const attributeBytes = (name: string, value: MessageAttributeValue): number =>
   utf8(name) + utf8(value.DataType) + utf8(value.StringValue) + (value.BinaryValue?.byteLength ?? 0);
 
+function carriedFirstSeen(record: SQSRecord): string | undefined {
+  const value = record.messageAttributes?.[DLQ_ATTRIBUTES.firstSeen]?.stringValue;
+  return value !== undefined && !Number.isNaN(Date.parse(value)) ? value : undefined;
+}
+
 export function deadLetterAttributes(
   record: SQSRecord,
   error: PermanentEventError,
@@ -47,7 +52,10 @@ export function deadLetterAttributes(
     [DLQ_ATTRIBUTES.errorClass, string(error.reason)],
     [DLQ_ATTRIBUTES.sourceMessageId, string(record.messageId)],
     [DLQ_ATTRIBUTES.receiveCount, { DataType: 'Number', StringValue: record.attributes.ApproximateReceiveCount || '1' }],
-    [DLQ_ATTRIBUTES.firstSeen, string(new Date(Number(record.attributes.SentTimestamp) || Date.now()).toISOString())],
+    // A redriven message carries the firstSeen of its first failure: keep it,
+    // so an operator sees how long the event has been failing, not when it
+    // was last redriven.
+    [DLQ_ATTRIBUTES.firstSeen, string(carriedFirstSeen(record) ?? new Date(Number(record.attributes.SentTimestamp) || Date.now()).toISOString())],
     [DLQ_ATTRIBUTES.failedFunction, string(functionName)],
     [DLQ_ATTRIBUTES.errorMessage, string(error.message.slice(0, 512) || error.reason)],
   ];

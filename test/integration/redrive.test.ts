@@ -7,7 +7,7 @@ import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/clien
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { ReceiveMessageCommand, SendMessageCommand, SQSClient, type Message, type MessageAttributeValue } from '@aws-sdk/client-sqs';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { executionInput, parseRedriveArgs, queueDepth, runExecution, type ExecutionResult, type RedriveTarget, type SelectiveReport } from '../../scripts/lib/redrive';
+import { executionInput, parseRedriveArgs, queueDepth, runExecution, runRedrive, type ExecutionResult, type RedriveTarget, type SelectiveReport } from '../../scripts/lib/redrive';
 import { replayLines } from '../../scripts/lib/replay';
 import type { LocalStack } from '../../scripts/local/provision';
 import { provisionLocalRedrive } from '../../scripts/local/provision-redrive';
@@ -191,6 +191,22 @@ describe('real run', () => {
       expect(items.map((i) => i.aspect)).toEqual(['p-1/customer.start']);
     }
     await depthSettles(stack.bufferDlqUrl, { visible: 7, inFlight: 0, delayed: 0 });
+  });
+});
+
+describe('--all', () => {
+  it('chains runs of --max messages until the depth at the start was inspected, then stops', async () => {
+    const seeded = await seed();
+
+    const results = await runRedrive(new SFNClient({}), target, parseRedriveArgs(['--apply', '--all', '--max', '5', '--rate', '50']), { pollMs: 250 });
+
+    const reports = results.map((r) => r.report as SelectiveReport);
+    expect(results.map((r) => r.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
+    expect(reports.map((r) => r.inspected)).toEqual([5, 5, 2]);
+    expect(reports.reduce((n, r) => n + r.redriven, 0)).toBe(10);
+    expect(reports.reduce((n, r) => n + r.quarantined, 0)).toBe(seeded.repeatOffenders.length);
+    await depthSettles(stack.bufferDlqUrl, { visible: 0, inFlight: 0, delayed: 0 });
+    await depthSettles(stack.bufferQueueUrl, { visible: 10, inFlight: 0, delayed: 0 });
   });
 });
 

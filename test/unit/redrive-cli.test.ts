@@ -35,6 +35,7 @@ describe('dlq redrive flags', () => {
   it('default to a dry run of every message at the default rate', () => {
     expect(parseRedriveArgs([])).toEqual({
       apply: false,
+      all: false,
       moveAll: false,
       aws: false,
       json: false,
@@ -57,8 +58,9 @@ describe('dlq redrive flags', () => {
       '40',
       '--quarantine-after',
       '2',
+      '--all',
     ]);
-    expect(request).toMatchObject({ apply: true, filterDetailType: 'v2.users.', filterErrorClass: 'schema-violation', rate: 25, max: 40, quarantineAfter: 2 });
+    expect(request).toMatchObject({ apply: true, all: true, filterDetailType: 'v2.users.', filterErrorClass: 'schema-violation', rate: 25, max: 40, quarantineAfter: 2 });
   });
 
   it.each([
@@ -72,6 +74,8 @@ describe('dlq redrive flags', () => {
     [['now'], /unexpected argument "now"; options start with --/],
     [['--move-all'], /local AWS \(moto\) does not implement; add --aws/],
     [['--move-all', '--aws', '--filter-error-class', 'invalid-json'], /--move-all moves every message as it is and takes no filter/],
+    [['--all'], /--all needs --apply: a dry run releases what it inspected/],
+    [['--all', '--apply', '--move-all', '--aws'], /--move-all already moves every message in one SQS task; drop --all/],
   ])('refuse %j and say how to fix it', (args, message) => {
     expect(() => parseRedriveArgs(args)).toThrow(RedriveUsageError);
     expect(() => parseRedriveArgs(args)).toThrow(message);
@@ -164,7 +168,9 @@ describe('the report', () => {
     expect(text).toMatch(/would redrive\s+4/);
     expect(text).toMatch(/would quarantine\s+2/);
     expect(text).toContain('--apply (APPLY=1)');
-    expect(text).toContain('run again to inspect more');
+    expect(text).toContain('the DLQ held about 13; one dry run reports on at most --max (13) of them');
+    const real = formatReport({ executionArn: 'arn:x', status: 'SUCCEEDED', report: { ...dry, dryRun: false }, elapsedMs: 900 }, target);
+    expect(real).toContain('run again, or add --all (ALL=1), to inspect more');
   });
 
   it('gives the error and cause of a failed execution', () => {

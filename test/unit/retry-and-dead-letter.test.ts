@@ -45,6 +45,17 @@ describe('dead-letter attributes', () => {
     expect(attrs.firstSeen?.StringValue).toMatch(/^\d{4}-\d{2}-\d{2}T/);
   });
 
+  it('keep the firstSeen of the first failure when a redriven message fails again', () => {
+    const firstSeen = '2026-01-02T03:04:05.000Z';
+    const carried = { firstSeen: { dataType: 'String', stringValue: firstSeen, stringListValues: [], binaryListValues: [] } };
+    const again = deadLetterAttributes(sqsRecord('{', { attributes: carried }), new PermanentEventError('invalid-json', 'x'), 'f');
+    expect(again.firstSeen?.StringValue).toBe(firstSeen);
+    const garbled = { firstSeen: { ...carried.firstSeen, stringValue: 'not a time' } };
+    const fresh = deadLetterAttributes(sqsRecord('{', { attributes: garbled }), new PermanentEventError('invalid-json', 'x'), 'f');
+    expect(fresh.firstSeen?.StringValue).not.toBe('not a time');
+    expect(fresh.firstSeen?.StringValue).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+  });
+
   it('keep original attributes within the SQS limit of 10, redriveCount first', () => {
     const original: Record<string, { dataType: string; stringValue: string; stringListValues: []; binaryListValues: [] }> = {};
     for (const name of ['a1', 'a2', 'a3', 'a4', 'a5', 'redriveCount']) {
