@@ -226,6 +226,30 @@ describe('attribute limit', () => {
   });
 });
 
+describe('a failing step', () => {
+  it('fails the execution with the cause and leaves no message hidden or lost', async () => {
+    await seed();
+    // A bucket that does not exist: the first repeat offender's putObject fails.
+    const broken: RedriveTarget = { ...target, quarantineBucket: `missing-${randomUUID()}` };
+
+    const result = await runExecution(new SFNClient({}), broken, executionInput(parseRedriveArgs(['--apply', '--rate', '50']), broken), { pollMs: 250 });
+
+    expect(result.status).toBe('FAILED');
+    expect(`${result.error} ${result.cause}`).toMatch(/NoSuchBucket/);
+    // What the run held is visible in the DLQ again; what it moved before the failure is in the buffer.
+    // (The local AWS caches the approximate counts for 100 ms: read until they settle.)
+    let dlq = await queueDepth(sqs, stack.bufferDlqUrl);
+    let buffer = await queueDepth(sqs, stack.bufferQueueUrl);
+    for (let i = 0; i < 20 && (dlq.inFlight > 0 || dlq.visible + buffer.visible !== 12); i++) {
+      await new Promise((r) => setTimeout(r, 150));
+      [dlq, buffer] = await Promise.all([queueDepth(sqs, stack.bufferDlqUrl), queueDepth(sqs, stack.bufferQueueUrl)]);
+    }
+    expect(dlq.inFlight).toBe(0);
+    expect(dlq.visible + buffer.visible).toBe(12);
+    expect(dlq.visible).toBeGreaterThanOrEqual(2); // the repeat offenders were never deleted
+  });
+});
+
 describe('input', () => {
   it('refuses more messages than one execution can hold, naming the limits', async () => {
     const input = { ...executionInput(parseRedriveArgs([]), target), maxMessages: 251, filter: { errorClass: randomUUID() } };

@@ -1,10 +1,12 @@
 // The redrive state machine definition, checked offline: it is valid Amazon
-// States Language as far as a structural check can tell (every state reachable,
+// States Language by asl-validator's schemas and checks, and by our own
+// structural checks (every state reachable,
 // every transition lands on a state of its own scope, fields allowed for the
 // state type, tasks are aws-sdk integrations with Retry, failures caught and
 // ending in a Fail state), and it agrees with the CLI, the consumer and the
 // Terraform role about the names and limits they share.
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { parse } from '@cdktf/hcl2json';
 import { describe, expect, it } from 'vitest';
 import { REDRIVE_DEFINITION_FILE, REDRIVE_MODULE_VARIABLES, readRedriveModuleDefaults } from '../../scripts/local/provision-redrive';
@@ -54,7 +56,52 @@ const ALLOWED: Record<string, string[]> = {
 const SDK_TASK = /^arn:aws:states:::aws-sdk:(sqs|s3):([a-z][A-Za-z]+)$/;
 const THROTTLING = ['Sqs.RequestThrottledException', 'Sqs.OverLimitException', 'S3.SlowDownException'];
 
+// asl-validator (JSON schemas of the States Language plus its structural
+// checks) ships no type declarations; this is the part of its API used here.
+interface AslError {
+  'Error code': string;
+  Message: string;
+  schemaError?: { instancePath: string };
+}
+type AslValidator = (definition: unknown, options?: { checkPaths: boolean; checkArn: boolean }) => { isValid: boolean; errors: AslError[] };
+const aslValidator = createRequire(import.meta.url)('asl-validator') as AslValidator;
+// The validator annotates what it is given; each run gets its own copy.
+const validate = (checkPaths: boolean) => aslValidator(structuredClone(definition), { checkPaths, checkArn: true });
+
+/**
+ * The two counting steps compare each item with a value of the same input
+ * (`[?(@.k == $.key.value)]`): Step Functions evaluates Parameters paths with
+ * Jayway JsonPath, which supports root references in filters (only reference
+ * paths such as ResultPath forbid them), and the local AWS runs them; the
+ * validator's path grammar does not know the form, so these two, and only
+ * these, are let through.
+ */
+const ROOT_REFERENCE_FILTERS: Record<string, string> = {
+  '/States/GroupBy/ItemProcessor/States/SelectGroup/Parameters/mine.$': '$.tags[?(@.g == $.g)]',
+  '/States/GroupBy/ItemProcessor/States/CountKey/Parameters/counts.$':
+    "States.JsonMerge($.counts, States.StringToJson(States.Format('{}{}:{}{}', $.open, States.JsonToString($.key.value), States.ArrayLength($.mine[?(@.k == $.key.value)]), $.close)), false)",
+};
+
 describe('the redrive definition is well-formed Amazon States Language', () => {
+  it('passes asl-validator: the States Language schemas, unique state names, transitions, terminal states', () => {
+    const { errors } = validate(false);
+    expect(errors.map((e) => `${e['Error code']}: ${e.Message}`)).toEqual([]);
+  });
+
+  it('passes its path checks too, except the two documented root-reference filters', () => {
+    const { errors } = validate(true);
+    const unexpected = errors.filter((e) => {
+      const at = e.schemaError?.instancePath;
+      if (at === undefined || !(at in ROOT_REFERENCE_FILTERS)) return true;
+      const value = at
+        .split('/')
+        .slice(1)
+        .reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], definition);
+      return value !== ROOT_REFERENCE_FILTERS[at];
+    });
+    expect(unexpected.map((e) => `${e['Error code']}: ${e.Message}`)).toEqual([]);
+  });
+
   it('is a JSONPath workflow with a comment, a start state and an execution timeout', () => {
     expect(definition.QueryLanguage).toBe('JSONPath');
     expect(definition.States[definition.StartAt]).toBeDefined();
