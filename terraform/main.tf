@@ -95,9 +95,11 @@ module "dlq_redrive" {
       source_arn = module.event_ingest.buffer_queue_arn
     },
   ]
-  kms_key_arn        = module.encryption.key_arn
-  log_retention_days = var.log_retention_days
-  alarm_actions      = var.alarm_actions
+  kms_key_arn               = module.encryption.key_arn
+  quarantine_retention_days = var.dlq_quarantine_retention_days
+  quarantine_force_destroy  = var.dlq_quarantine_force_destroy
+  log_retention_days        = var.log_retention_days
+  alarm_actions             = var.alarm_actions
 }
 
 module "dashboard" {

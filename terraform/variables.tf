@@ -257,7 +257,7 @@ variable "consumer_tracing_mode" {
 }
 
 variable "log_retention_days" {
-  description = "Retention of the consumer's CloudWatch log group."
+  description = "Retention of the consumer's and the DLQ redrive workflow's CloudWatch log groups."
   type        = number
   default     = 365
 
@@ -299,4 +299,21 @@ variable "tags" {
   description = "Tags added to every resource (through the provider's default_tags)."
   type        = map(string)
   default     = {}
+}
+
+variable "dlq_quarantine_retention_days" {
+  description = "Days the DLQ redrive workflow's quarantine bucket keeps a quarantined message (the only copy: the workflow deletes it from the DLQ) before S3 expires it."
+  type        = number
+  default     = 90
+
+  validation {
+    condition     = var.dlq_quarantine_retention_days >= 1
+    error_message = "dlq_quarantine_retention_days must be at least 1."
+  }
+}
+
+variable "dlq_quarantine_force_destroy" {
+  description = "Let `make destroy` delete the quarantine bucket while it still holds quarantined messages."
+  type        = bool
+  default     = false
 }
