@@ -78,6 +78,12 @@ module "consumer" {
   max_event_bytes            = var.max_event_bytes
   retry_backoff_base_seconds = var.retry_backoff_base_seconds
   retry_backoff_cap_seconds  = var.retry_backoff_cap_seconds
+  breaker = {
+    failure_threshold       = var.breaker_failure_threshold
+    window_seconds          = var.breaker_window_seconds
+    minimum_rps             = var.breaker_minimum_rps
+    half_open_after_seconds = var.breaker_half_open_after_seconds
+  }
 
   alarm_actions = var.alarm_actions
 }

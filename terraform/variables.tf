@@ -123,6 +123,50 @@ variable "retry_backoff_cap_seconds" {
   }
 }
 
+variable "breaker_failure_threshold" {
+  description = "Share of projection-store calls that must fail within breaker_window_seconds to open the consumer's circuit breaker (shared with the local stack)."
+  type        = number
+  default     = 0.5
+
+  validation {
+    condition     = var.breaker_failure_threshold > 0 && var.breaker_failure_threshold <= 1
+    error_message = "breaker_failure_threshold must be a share greater than 0 and at most 1, e.g. 0.5."
+  }
+}
+
+variable "breaker_window_seconds" {
+  description = "Sliding window over which the circuit breaker measures the failure share (shared with the local stack)."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.breaker_window_seconds >= 1 && floor(var.breaker_window_seconds) == var.breaker_window_seconds
+    error_message = "breaker_window_seconds must be a whole number of seconds, at least 1."
+  }
+}
+
+variable "breaker_minimum_rps" {
+  description = "Calls per second the window must see before the breaker may open, so a few failures at low traffic do not trip it (shared with the local stack)."
+  type        = number
+  default     = 0.5
+
+  validation {
+    condition     = var.breaker_minimum_rps >= 0
+    error_message = "breaker_minimum_rps must be 0 or more calls per second."
+  }
+}
+
+variable "breaker_half_open_after_seconds" {
+  description = "Seconds an open breaker waits before it lets one probe call through (shared with the local stack)."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.breaker_half_open_after_seconds >= 1 && floor(var.breaker_half_open_after_seconds) == var.breaker_half_open_after_seconds
+    error_message = "breaker_half_open_after_seconds must be a whole number of seconds, at least 1."
+  }
+}
+
 # ---------------------------------------------------------------------------
 # Deployment inputs: used by Terraform only, not by the local stack.
 

@@ -107,6 +107,10 @@ export function compareWithStackSpec(root: ModuleInstance, spec: StackSpec, loca
       MAX_EVENT_BYTES: String(d.max_event_bytes),
       RETRY_BACKOFF_BASE_SECONDS: String(d.retry_backoff_base_seconds),
       RETRY_BACKOFF_CAP_SECONDS: String(d.retry_backoff_cap_seconds),
+      BREAKER_FAILURE_THRESHOLD: String(d.breaker_failure_threshold),
+      BREAKER_WINDOW_SECONDS: String(d.breaker_window_seconds),
+      BREAKER_MINIMUM_RPS: String(d.breaker_minimum_rps),
+      BREAKER_HALF_OPEN_AFTER_SECONDS: String(d.breaker_half_open_after_seconds),
     };
     for (const [name, value] of Object.entries(wanted)) expect(`consumer environment ${name}`, env[name] ?? null, value);
   }

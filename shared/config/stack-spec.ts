@@ -22,6 +22,10 @@ export interface SharedDefaults {
   max_event_bytes: number;
   retry_backoff_base_seconds: number;
   retry_backoff_cap_seconds: number;
+  breaker_failure_threshold: number;
+  breaker_window_seconds: number;
+  breaker_minimum_rps: number;
+  breaker_half_open_after_seconds: number;
 }
 
 const SHARED_NUMBERS = [
@@ -35,6 +39,10 @@ const SHARED_NUMBERS = [
   'max_event_bytes',
   'retry_backoff_base_seconds',
   'retry_backoff_cap_seconds',
+  'breaker_failure_threshold',
+  'breaker_window_seconds',
+  'breaker_minimum_rps',
+  'breaker_half_open_after_seconds',
 ] as const satisfies ReadonlyArray<keyof SharedDefaults>;
 
 export interface RuleSpec {

@@ -27,18 +27,22 @@ resource "aws_lambda_function" "consumer" {
 
   environment {
     variables = {
-      POWERTOOLS_SERVICE_NAME    = "event-consumer"
-      POWERTOOLS_LOG_LEVEL       = var.log_level
-      PROJECTION_TABLE           = aws_dynamodb_table.projection.name
-      IDEMPOTENCY_TABLE          = aws_dynamodb_table.idempotency.name
-      BUFFER_QUEUE_URL           = var.buffer_queue_url
-      BUFFER_DLQ_URL             = var.buffer_dlq_url
-      BUFFER_MAX_RECEIVE_COUNT   = tostring(var.buffer_max_receive_count)
-      IDEMPOTENCY_TTL_SECONDS    = tostring(var.idempotency_ttl_seconds)
-      EVENT_FUTURE_SKEW_SECONDS  = tostring(var.event_future_skew_seconds)
-      MAX_EVENT_BYTES            = tostring(var.max_event_bytes)
-      RETRY_BACKOFF_BASE_SECONDS = tostring(var.retry_backoff_base_seconds)
-      RETRY_BACKOFF_CAP_SECONDS  = tostring(var.retry_backoff_cap_seconds)
+      POWERTOOLS_SERVICE_NAME         = "event-consumer"
+      POWERTOOLS_LOG_LEVEL            = var.log_level
+      PROJECTION_TABLE                = aws_dynamodb_table.projection.name
+      IDEMPOTENCY_TABLE               = aws_dynamodb_table.idempotency.name
+      BUFFER_QUEUE_URL                = var.buffer_queue_url
+      BUFFER_DLQ_URL                  = var.buffer_dlq_url
+      BUFFER_MAX_RECEIVE_COUNT        = tostring(var.buffer_max_receive_count)
+      IDEMPOTENCY_TTL_SECONDS         = tostring(var.idempotency_ttl_seconds)
+      EVENT_FUTURE_SKEW_SECONDS       = tostring(var.event_future_skew_seconds)
+      MAX_EVENT_BYTES                 = tostring(var.max_event_bytes)
+      RETRY_BACKOFF_BASE_SECONDS      = tostring(var.retry_backoff_base_seconds)
+      RETRY_BACKOFF_CAP_SECONDS       = tostring(var.retry_backoff_cap_seconds)
+      BREAKER_FAILURE_THRESHOLD       = tostring(var.breaker.failure_threshold)
+      BREAKER_WINDOW_SECONDS          = tostring(var.breaker.window_seconds)
+      BREAKER_MINIMUM_RPS             = tostring(var.breaker.minimum_rps)
+      BREAKER_HALF_OPEN_AFTER_SECONDS = tostring(var.breaker.half_open_after_seconds)
     }
   }
 

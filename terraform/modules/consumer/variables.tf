@@ -177,6 +177,16 @@ variable "retry_backoff_cap_seconds" {
   type        = number
 }
 
+variable "breaker" {
+  description = "Circuit breaker around the projection store: BREAKER_FAILURE_THRESHOLD, BREAKER_WINDOW_SECONDS, BREAKER_MINIMUM_RPS, BREAKER_HALF_OPEN_AFTER_SECONDS."
+  type = object({
+    failure_threshold       = number
+    window_seconds          = number
+    minimum_rps             = number
+    half_open_after_seconds = number
+  })
+}
+
 variable "alarm_actions" {
   description = "ARNs notified when an alarm changes state."
   type        = list(string)

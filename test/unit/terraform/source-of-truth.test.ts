@@ -7,6 +7,7 @@ import { RULE_TARGET_RETRY } from '../../../scripts/local/provision';
 import { compareWithStackSpec } from '../../../scripts/terraform/source-of-truth';
 import { loadTerraform } from '../../../scripts/terraform/fixtures';
 import { allResources } from '../../../scripts/terraform/model';
+import { DEFAULT_BREAKER } from '../../../shared/resilience/circuit-breaker';
 
 describe('Terraform and the local stack agree', async () => {
   const spec = await loadStackSpec();
@@ -14,6 +15,16 @@ describe('Terraform and the local stack agree', async () => {
 
   it('on rules, queues, tables, the consumer and its mapping', () => {
     expect(compareWithStackSpec(root, spec, RULE_TARGET_RETRY)).toEqual([]);
+  });
+
+  it("and the consumer's own circuit-breaker fallbacks are the Terraform defaults", () => {
+    const d = spec.defaults;
+    expect(DEFAULT_BREAKER).toEqual({
+      failureThreshold: d.breaker_failure_threshold,
+      windowSeconds: d.breaker_window_seconds,
+      minimumRps: d.breaker_minimum_rps,
+      halfOpenAfterSeconds: d.breaker_half_open_after_seconds,
+    });
   });
 
   it('Terraform loads the pattern files itself (fileset/file), one rule per file', () => {
@@ -49,6 +60,13 @@ describe('a disagreement is reported', async () => {
     const mismatches = compareWithStackSpec(root, spec);
     expect(mismatches).toContain('genesys-events-idempotency TTL attribute: Terraform has "expires_at", the local stack "expiration"');
     expect(mismatches).toContain('no aws_sqs_queue named genesys-events-target-dlq (a local DLQ)');
+  });
+
+  it('when the breaker settings the function gets differ from the local stack', async () => {
+    const { root } = await loadTerraform([], { breaker_failure_threshold: 0.8 });
+    expect(compareWithStackSpec(root, spec)).toEqual([
+      `consumer environment BREAKER_FAILURE_THRESHOLD: Terraform has "0.8", the local stack "${spec.defaults.breaker_failure_threshold}"`,
+    ]);
   });
 
   it('when the local target retry policy drifts from the Terraform default', async () => {
