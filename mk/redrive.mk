@@ -13,6 +13,7 @@
 #   FILTER_ERROR_CLASS=<class>    only messages with this errorClass (retries-exhausted: none set)
 #   RATE=<n>                      at most n messages moved per second (default 10, at most 500)
 #   MAX=<n>                       inspect at most n messages in this run (default and most: 250)
+#   BATCH_SIZE=<n>                messages per receive (1-10, default 10; 1 for DLQs of large bodies)
 #   QUARANTINE_AFTER=<n>          quarantine to S3 once redriveCount reached n (default 3)
 #   ALL=1                         with APPLY=1: chain runs (one run inspects at most 250)
 #   MOVE_ALL=1                    SQS StartMessageMoveTask, every message as it is (AWS=1 only)
@@ -26,11 +27,12 @@ REDRIVE_ARGS = \
   $(if $(FILTER_ERROR_CLASS),--filter-error-class '$(FILTER_ERROR_CLASS)') \
   $(if $(RATE),--rate '$(RATE)') \
   $(if $(MAX),--max '$(MAX)') \
+  $(if $(BATCH_SIZE),--batch-size '$(BATCH_SIZE)') \
   $(if $(QUARANTINE_AFTER),--quarantine-after '$(QUARANTINE_AFTER)')
 
 .PHONY: redrive dlq-stats
 
-redrive: $(NPM_STAMP) ## DLQ redrive, dry run unless APPLY=1 (FILTER_DETAIL_TYPE, FILTER_ERROR_CLASS, RATE, MAX, ALL=1, QUARANTINE_AFTER, AWS=1, MOVE_ALL=1)
+redrive: $(NPM_STAMP) ## DLQ redrive, dry run unless APPLY=1 (FILTER_DETAIL_TYPE, FILTER_ERROR_CLASS, RATE, MAX, BATCH_SIZE, ALL=1, QUARANTINE_AFTER, AWS=1, MOVE_ALL=1)
 	@npm run --silent cli -- dlq redrive $(strip $(REDRIVE_ARGS))
 
 dlq-stats: $(NPM_STAMP) ## depth of the DLQs and the buffer (AWS=1 for the deployed queues)

@@ -43,6 +43,8 @@ export interface RedriveRequest {
   filterErrorClass?: string;
   rate: number;
   max: number;
+  /** Messages per ReceiveMessage (SQS allows 10); fewer keeps a batch of large bodies inside the 256 KiB state. */
+  batchSize: number;
   quarantineAfter: number;
 }
 
@@ -56,6 +58,8 @@ export const DLQ_USAGE = `usage: npm run cli -- dlq <stats|redrive> [options]
     --max N                        inspect at most N messages in this run (1-${MAX_MESSAGES_PER_EXECUTION}, default ${MAX_MESSAGES_PER_EXECUTION})
     --all                          with --apply: start runs one after another until as many messages as
                                    the DLQ held at the start have been inspected (one run holds at most ${MAX_MESSAGES_PER_EXECUTION})
+    --batch-size N                 messages per receive (1-10, default 10); the run drops to 1 by itself
+                                   when a batch is too large for its 256 KiB state
     --quarantine-after N           quarantine to S3 instead once redriveCount reached N (default ${DEFAULT_QUARANTINE_AFTER})
     --move-all                     SQS StartMessageMoveTask: every message, as it is (AWS only: needs --aws)
     --aws                          the deployed state machine (terraform output) instead of the local AWS
@@ -87,6 +91,7 @@ export function parseRedriveArgs(args: string[]): RedriveRequest {
         'filter-error-class': { type: 'string' },
         rate: { type: 'string' },
         max: { type: 'string' },
+        'batch-size': { type: 'string' },
         'quarantine-after': { type: 'string' },
       },
     });
@@ -103,6 +108,7 @@ export function parseRedriveArgs(args: string[]): RedriveRequest {
     json: values.json === true,
     rate: wholeNumber('--rate', values.rate, DEFAULT_RATE, 1, MAX_MESSAGES_PER_SECOND, 'messages per second; SQS moves at most 500'),
     max: wholeNumber('--max', values.max, MAX_MESSAGES_PER_EXECUTION, 1, MAX_MESSAGES_PER_EXECUTION, 'one execution keeps the receipt handles of what it inspects in its 256 KiB state; run again for more'),
+    batchSize: wholeNumber('--batch-size', values['batch-size'], 10, 1, 10, 'SQS receives at most 10 messages at a time'),
     quarantineAfter: wholeNumber('--quarantine-after', values['quarantine-after'], DEFAULT_QUARANTINE_AFTER, 1, 1000, ''),
   };
   for (const flag of ['filter-detail-type', 'filter-error-class'] as const) {
@@ -150,6 +156,7 @@ export interface RedriveExecutionInput {
   moveAll: boolean;
   maxMessages: number;
   messagesPerSecond: number;
+  receiveBatchSize: number;
   quarantineAfter: number;
   visibilityTimeoutSeconds: number;
   filter: { detailTypePrefix?: string; errorClass?: string };
@@ -163,9 +170,10 @@ export interface RedriveExecutionInput {
  * only matters if the execution dies without releasing (it releases on every
  * failure it can catch).
  */
-export function visibilityTimeoutFor(maxMessages: number, messagesPerSecond: number, dryRun: boolean): number {
+export function visibilityTimeoutFor(maxMessages: number, messagesPerSecond: number, dryRun: boolean, batchSize = 10): number {
   const pacing = dryRun ? 0 : Math.ceil(maxMessages / messagesPerSecond);
-  const work = Math.ceil(maxMessages / 10) * 10;
+  // Ten seconds per receive is generous for the transitions of one batch.
+  const work = Math.ceil(maxMessages / batchSize) * 10;
   return Math.min(MAX_VISIBILITY_SECONDS, Math.max(60, pacing + work + 120));
 }
 
@@ -180,8 +188,9 @@ export function executionInput(request: RedriveRequest, target: RedriveTarget): 
     moveAll: request.moveAll,
     maxMessages: request.max,
     messagesPerSecond: request.rate,
+    receiveBatchSize: request.batchSize,
     quarantineAfter: request.quarantineAfter,
-    visibilityTimeoutSeconds: visibilityTimeoutFor(request.max, request.rate, dryRun),
+    visibilityTimeoutSeconds: visibilityTimeoutFor(request.max, request.rate, dryRun, request.batchSize),
     filter: {
       ...(request.filterDetailType !== undefined ? { detailTypePrefix: request.filterDetailType } : {}),
       ...(request.filterErrorClass !== undefined ? { errorClass: request.filterErrorClass } : {}),
@@ -193,6 +202,8 @@ const counts = z.record(z.string(), z.number());
 export const SelectiveReportSchema = z.object({
   dryRun: z.boolean(),
   inspected: z.number(),
+  /** Received in a batch too large for the state: not inspected, hidden until the visibility timeout ends. */
+  unseen: z.number().default(0),
   matched: z.number(),
   redriven: z.number(),
   quarantined: z.number(),
@@ -202,7 +213,7 @@ export const SelectiveReportSchema = z.object({
   dlqDepthBefore: z.number(),
   byErrorClass: counts,
   byDetailType: counts,
-  stoppedBecause: z.enum(['dlq-empty', 'max-messages']),
+  stoppedBecause: z.enum(['dlq-empty', 'max-messages', 'state-size']),
   messagesPerSecond: z.number(),
   quarantineAfter: z.number(),
   filter: z.object({ detailTypePrefix: z.string().optional(), errorClass: z.string().optional() }).passthrough(),
@@ -296,6 +307,12 @@ function table(title: string, rows: Record<string, number>): string[] {
   return [`  ${title.padEnd(width)}  count`, ...entries.map(([k, n]) => `  ${k.padEnd(width)}  ${String(n).padStart(5)}`)];
 }
 
+const STOPPED: Record<SelectiveReport['stoppedBecause'], string> = {
+  'dlq-empty': 'all of them',
+  'max-messages': 'stopped at --max',
+  'state-size': 'stopped: one more message does not fit the 256 KiB state next to what the run holds; run again',
+};
+
 export function formatReport(result: ExecutionResult, target: RedriveTarget): string {
   const where = target.where === 'aws' ? 'AWS' : 'the local AWS';
   const route = `${queueName(target.dlqUrl)} -> ${queueName(target.sourceUrl)}`;
@@ -314,7 +331,12 @@ export function formatReport(result: ExecutionResult, target: RedriveTarget): st
   const lines = [
     `DLQ redrive${report.dryRun ? ' (dry run: nothing moved)' : ''} on ${where}, ${route}`,
     `  filter            ${filter}; quarantine once redriveCount >= ${report.quarantineAfter}`,
-    `  inspected         ${report.inspected} of ${report.dlqDepthBefore} in the DLQ (${report.stoppedBecause === 'dlq-empty' ? 'all of them' : 'stopped at --max'})`,
+    `  inspected         ${report.inspected} of ${report.dlqDepthBefore} in the DLQ (${STOPPED[report.stoppedBecause]})`,
+    ...(report.unseen > 0
+      ? [
+          `  unseen            up to ${report.unseen} received in a batch too large for the workflow's 256 KiB state: not inspected, hidden until their visibility timeout ends; the run went on one message per receive (--batch-size 1 avoids this)`,
+        ]
+      : []),
     `  matched           ${report.matched}`,
     ...(report.dryRun
       ? [`  would redrive     ${report.wouldRedrive ?? 0}`, `  would quarantine  ${report.wouldQuarantine ?? 0}`]

@@ -226,6 +226,47 @@ describe('attribute limit', () => {
   });
 });
 
+describe('large bodies', () => {
+  // 30 messages of ~30 KB: ten of them (~300 KB) are more than a state may hold (256 KiB).
+  async function seedLarge(): Promise<void> {
+    const padding = 'x'.repeat(30_000);
+    await Promise.all(Array.from({ length: 30 }, () => deadLettered(JSON.stringify({ ...presenceEvent(), padding }), 'schema-violation')));
+    await depthSettles(stack.bufferDlqUrl, { visible: 30, inFlight: 0, delayed: 0 });
+  }
+
+  it('a batch too large for the state is counted as unseen and the run goes on one message per receive', async () => {
+    await seedLarge();
+
+    const { report } = await redrive();
+
+    expect(report).toMatchObject({ inspected: 20, unseen: 10, stoppedBecause: 'dlq-empty' });
+    expect(report.byErrorClass).toEqual({ 'schema-violation': 20 });
+    // The unseen ten stay hidden until their visibility timeout ends; nothing is lost.
+    await depthSettles(stack.bufferDlqUrl, { visible: 20, inFlight: 10, delayed: 0 });
+  });
+
+  it('stops with state-size when even one message does not fit, and says how many it could not see', async () => {
+    // JSON-escaping doubles a body of quotes: 140,000 bytes in SQS, 280,000 in a state.
+    await Promise.all(Array.from({ length: 12 }, () => deadLettered('"'.repeat(140_000), 'invalid-json')));
+    await depthSettles(stack.bufferDlqUrl, { visible: 12, inFlight: 0, delayed: 0 });
+
+    const { report } = await redrive();
+
+    // A batch of 10 fails, then a batch of 1: unseen counts what was asked for (SQS's answer is lost).
+    expect(report).toMatchObject({ inspected: 0, unseen: 11, stoppedBecause: 'state-size' });
+    await depthSettles(stack.bufferDlqUrl, { visible: 1, inFlight: 11, delayed: 0 });
+  });
+
+  it('--batch-size 2 inspects every message', async () => {
+    await seedLarge();
+
+    const { report } = await redrive('--batch-size', '2');
+
+    expect(report).toMatchObject({ inspected: 30, unseen: 0, stoppedBecause: 'dlq-empty' });
+    await depthSettles(stack.bufferDlqUrl, { visible: 30, inFlight: 0, delayed: 0 });
+  });
+});
+
 describe('a failing step', () => {
   it('fails the execution with the cause and leaves no message hidden or lost', async () => {
     await seed();

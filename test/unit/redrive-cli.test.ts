@@ -41,6 +41,7 @@ describe('dlq redrive flags', () => {
       json: false,
       rate: DEFAULT_RATE,
       max: MAX_MESSAGES_PER_EXECUTION,
+      batchSize: 10,
       quarantineAfter: DEFAULT_QUARANTINE_AFTER,
     });
   });
@@ -59,8 +60,10 @@ describe('dlq redrive flags', () => {
       '--quarantine-after',
       '2',
       '--all',
+      '--batch-size',
+      '2',
     ]);
-    expect(request).toMatchObject({ apply: true, all: true, filterDetailType: 'v2.users.', filterErrorClass: 'schema-violation', rate: 25, max: 40, quarantineAfter: 2 });
+    expect(request).toMatchObject({ apply: true, all: true, batchSize: 2, filterDetailType: 'v2.users.', filterErrorClass: 'schema-violation', rate: 25, max: 40, quarantineAfter: 2 });
   });
 
   it.each([
@@ -74,6 +77,7 @@ describe('dlq redrive flags', () => {
     [['now'], /unexpected argument "now"; options start with --/],
     [['--move-all'], /local AWS \(moto\) does not implement; add --aws/],
     [['--move-all', '--aws', '--filter-error-class', 'invalid-json'], /--move-all moves every message as it is and takes no filter/],
+    [['--batch-size', '11'], /--batch-size 11 is not allowed: give a whole number from 1 to 10 \(SQS receives at most 10 messages at a time\)/],
     [['--all'], /--all needs --apply: a dry run releases what it inspected/],
     [['--all', '--apply', '--move-all', '--aws'], /--move-all already moves every message in one SQS task; drop --all/],
   ])('refuse %j and say how to fix it', (args, message) => {
@@ -95,6 +99,7 @@ describe('the execution input', () => {
       maxMessages: 250,
       messagesPerSecond: 10,
       quarantineAfter: 3,
+      receiveBatchSize: 10,
       filter: { detailTypePrefix: 'v2.detail.events.conversation.' },
     });
     expect(executionInput(parseRedriveArgs(['--apply']), target)).toMatchObject({ dryRun: false, filter: {} });
@@ -114,6 +119,9 @@ describe('the execution input', () => {
     expect(visibilityTimeoutFor(250, 1, true)).toBeLessThan(slow);
     expect(visibilityTimeoutFor(1, 500, true)).toBeGreaterThanOrEqual(60);
     expect(visibilityTimeoutFor(250, 1, false)).toBeLessThanOrEqual(MAX_VISIBILITY_SECONDS);
+    // One message per receive takes longer than batches of ten.
+    expect(visibilityTimeoutFor(250, 10, true, 1)).toBeGreaterThan(visibilityTimeoutFor(250, 10, true, 10));
+    expect(visibilityTimeoutFor(250, 1, false, 1)).toBeLessThanOrEqual(MAX_VISIBILITY_SECONDS);
   });
 
   it('gets a name Step Functions accepts', () => {
@@ -126,6 +134,7 @@ describe('the execution input', () => {
 const report: SelectiveReport = {
   dryRun: false,
   inspected: 13,
+  unseen: 0,
   matched: 6,
   redriven: 4,
   quarantined: 2,
@@ -171,6 +180,14 @@ describe('the report', () => {
     expect(text).toContain('the DLQ held about 13; one dry run reports on at most --max (13) of them');
     const real = formatReport({ executionArn: 'arn:x', status: 'SUCCEEDED', report: { ...dry, dryRun: false }, elapsedMs: 900 }, target);
     expect(real).toContain('run again, or add --all (ALL=1), to inspect more');
+  });
+
+  it('says when a batch was too large for the state, and when the run stopped on the state size', () => {
+    const full: SelectiveReport = { ...report, unseen: 10, stoppedBecause: 'state-size' };
+    const text = formatReport({ executionArn: 'arn:x', status: 'SUCCEEDED', report: full, elapsedMs: 900 }, target);
+    expect(text).toContain('unseen            up to 10 received in a batch too large');
+    expect(text).toContain('stopped: one more message does not fit the 256 KiB state');
+    expect(formatReport({ executionArn: 'arn:x', status: 'SUCCEEDED', report, elapsedMs: 900 }, target)).not.toContain('unseen');
   });
 
   it('gives the error and cause of a failed execution', () => {

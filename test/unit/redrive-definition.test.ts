@@ -187,7 +187,7 @@ describe('tasks and failures', () => {
       const catchers = state.Catch as Array<{ ErrorEquals: string[]; Next: string; ResultPath: string }> | undefined;
       expect(catchers?.some((c) => c.ErrorEquals.includes('States.ALL')), `${name} catches States.ALL`).toBe(true);
       // Follow the catch path: it must end in a Fail state without passing through a success end.
-      let at = catchers![0]!.Next;
+      let at = catchers!.find((c) => c.ErrorEquals.includes('States.ALL'))!.Next;
       const path: string[] = [];
       while (top[at]!.Type !== 'Fail') {
         path.push(at);
@@ -199,9 +199,25 @@ describe('tasks and failures', () => {
     }
   });
 
+  it('names States.DataLimitExceeded on Receive (States.ALL does not catch it on AWS): one message per receive from then on, or stop', () => {
+    const receive = definition.States.Receive!;
+    const catchers = receive.Catch as Array<{ ErrorEquals: string[]; Next: string; ResultPath: string | null }>;
+    expect(catchers[0]).toMatchObject({ ErrorEquals: ['States.DataLimitExceeded'], ResultPath: null });
+    const followed: string[] = [];
+    for (let at = catchers[0]!.Next; !['NextBatch', 'Finish'].includes(at) && followed.length < 10; ) {
+      followed.push(at);
+      const state = definition.States[at]!;
+      at = (state.Next as string | undefined) ?? (state.Choices as Array<{ Next: string }>)[0]!.Next;
+    }
+    expect(followed).toEqual(['CountUnseen', 'KeepUnseenCount', 'BatchTooLarge', 'ReceiveOneAtATime']);
+    expect(definition.States.ReceiveOneAtATime).toMatchObject({ Result: 1, ResultPath: '$.config.receiveBatchSize', Next: 'NextBatch' });
+    expect(definition.States.BatchTooLarge!.Default).toBe('StateFull');
+    expect(definition.States.StateFull).toMatchObject({ Result: 'state-size', ResultPath: '$.run.stop', Next: 'Finish' });
+  });
+
   it('releases the messages it holds before failing a selective run', () => {
     const top = definition.States;
-    expect(top.Receive!.Catch).toEqual([expect.objectContaining({ Next: 'ReleaseOnFailure' })]);
+    expect(top.Receive!.Catch).toEqual([expect.objectContaining({ Next: 'CountUnseen' }), expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'ReleaseOnFailure' })]);
     expect(top.Inspect!.Catch).toEqual([expect.objectContaining({ Next: 'ReleaseBatchOnFailure' })]);
     expect(top.ReleaseOnFailure!.Next).toBe('RunFailed');
     expect(top.RunFailed!.CausePath).toMatch(/\$\.failure\.Cause/);
