@@ -313,7 +313,7 @@ const STOPPED: Record<SelectiveReport['stoppedBecause'], string> = {
   'state-size': 'stopped: one more message does not fit the 256 KiB state next to what the run holds; run again',
 };
 
-export function formatReport(result: ExecutionResult, target: RedriveTarget): string {
+export function formatReport(result: ExecutionResult, target: RedriveTarget, { chained = false }: { chained?: boolean } = {}): string {
   const where = target.where === 'aws' ? 'AWS' : 'the local AWS';
   const route = `${queueName(target.dlqUrl)} -> ${queueName(target.sourceUrl)}`;
   const report = result.report;
@@ -360,7 +360,9 @@ export function formatReport(result: ExecutionResult, target: RedriveTarget): st
     lines.push(
       report.dryRun
         ? `  more              the DLQ held about ${report.dlqDepthBefore}; one dry run reports on at most --max (${report.inspected}) of them`
-        : `  more              ${report.leftInDlq} messages are still in the DLQ: run again, or add --all (ALL=1), to inspect more`,
+        : chained
+          ? `  more              ${report.leftInDlq} messages are still in the DLQ: --all starts the next run`
+          : `  more              ${report.leftInDlq} messages are still in the DLQ: run again, or add --all (ALL=1), to inspect more`,
     );
   }
   lines.push(`  execution         ${result.executionArn}`);
@@ -499,7 +501,7 @@ async function redriveCommand(args: string[]): Promise<number> {
     onRun: (result) => {
       progress.done();
       if (request.json) console.log(JSON.stringify({ status: result.status, executionArn: result.executionArn, elapsedMs: result.elapsedMs, ...(result.report ? { report: result.report } : { error: result.error, cause: result.cause }) }));
-      else console.log(formatReport(result, target));
+      else console.log(formatReport(result, target, { chained: request.all }));
     },
   });
   if (results.length > 1 && !request.json) console.log(formatChainSummary(results));

@@ -111,6 +111,15 @@ export function createEventConsumer({ config, logger, dynamoDb, documentClient, 
         inProgressLockSeconds: config.idempotencyInProgressSeconds,
       });
       if (hint) batch.holds.set(record.messageId, hint);
+      // Per record at debug level (the batch line at warn aggregates): enough
+      // to follow one message through its receives when an outage is replayed.
+      logger.debug('record failed', {
+        messageId: record.messageId,
+        receiveCount: record.attributes.ApproximateReceiveCount,
+        hold: hint ?? 'backoff',
+        breaker: breaker.state,
+        error: error instanceof Error ? error.name : String(error),
+      });
       throw error;
     }
     const outcome = result.attempt === attempt ? result.outcome : 'duplicate';

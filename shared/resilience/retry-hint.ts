@@ -6,6 +6,11 @@
 //   circuit open    the breaker refused the call or the call (re)opened it:
 //                   hold until well after the next half-open probe, growing
 //                   per receive so an outage does not exhaust maxReceiveCount;
+//   unreachable     no answer from the store at all (connection refused,
+//                   reset, timed out): held like an open circuit, because the
+//                   breaker needs a few such failures before it opens and a
+//                   full-jitter draw near 0 s let one record burn three
+//                   receives in half a second at the start of an outage;
 //   in progress     this content's idempotency record is locked by another
 //                   invocation, or left locked by one that failed;
 //   retry-after     the downstream said when to come back (HTTP Retry-After);
@@ -16,7 +21,7 @@
 //                   exhausted capacity, while the other half keeps the spread.
 import { backoffCeilingSeconds, openCircuitHoldSeconds, retryAfterSeconds, type BackoffPolicy } from './backoff';
 
-export type RetryHintReason = 'circuit-open' | 'in-progress' | 'retry-after' | 'throttled';
+export type RetryHintReason = 'circuit-open' | 'unreachable' | 'in-progress' | 'retry-after' | 'throttled';
 
 export interface RetryHint {
   seconds: number;
@@ -114,6 +119,22 @@ export function isThrottlingError(error: unknown): boolean {
   return false;
 }
 
+// Node's socket errors and the SDK's timeout names: the request got no HTTP
+// answer (smithy's service-error-classification lists the same codes as transient).
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND']);
+const UNREACHABLE_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
+
+/** Whether the error or a cause says the request never got an HTTP answer. */
+export function isUnreachableError(error: unknown): boolean {
+  for (const e of causeChain(error)) {
+    if (typeof e !== 'object') continue;
+    const h = e as HttpishError & { code?: string };
+    if (statusOf(h) !== undefined) return false;
+    if ((h.code !== undefined && UNREACHABLE_CODES.has(h.code)) || (h.name !== undefined && UNREACHABLE_NAMES.has(h.name))) return true;
+  }
+  return false;
+}
+
 export const isIdempotencyInProgress = (error: unknown): boolean =>
   [...causeChain(error)].some((e) => (e as { name?: string } | null)?.name === 'IdempotencyAlreadyInProgressError');
 
@@ -130,6 +151,9 @@ export function throttledDelaySeconds(policy: BackoffPolicy, attempt: number, ra
 export function retryHint(error: unknown, ctx: RetryHintContext): RetryHint | undefined {
   if (ctx.circuitOpen) {
     return { seconds: openCircuitHoldSeconds(ctx.halfOpenAfterSeconds, ctx.attempt, ctx.policy.capSeconds), reason: 'circuit-open' };
+  }
+  if (isUnreachableError(error)) {
+    return { seconds: openCircuitHoldSeconds(ctx.halfOpenAfterSeconds, ctx.attempt, ctx.policy.capSeconds), reason: 'unreachable' };
   }
   if (isIdempotencyInProgress(error)) {
     // Usually another invocation is projecting a copy of the same content and

@@ -180,6 +180,8 @@ describe('the report', () => {
     expect(text).toContain('the DLQ held about 13; one dry run reports on at most --max (13) of them');
     const real = formatReport({ executionArn: 'arn:x', status: 'SUCCEEDED', report: { ...dry, dryRun: false }, elapsedMs: 900 }, target);
     expect(real).toContain('run again, or add --all (ALL=1), to inspect more');
+    const chained = formatReport({ executionArn: 'arn:x', status: 'SUCCEEDED', report: { ...dry, dryRun: false }, elapsedMs: 900 }, target, { chained: true });
+    expect(chained).toContain('--all starts the next run');
   });
 
   it('says when a batch was too large for the state, and when the run stopped on the state size', () => {

@@ -1,8 +1,10 @@
 // How long a failed record stays invisible, by why it failed: the computed
 // full-jitter delay unless the failure carries a better hint.
+import { createServer } from 'node:net';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { openCircuitHoldSeconds } from '../../shared/resilience/backoff';
-import { isThrottlingError, retryAfterFromError, retryHint, throttledDelaySeconds, type RetryHintContext } from '../../shared/resilience/retry-hint';
+import { isThrottlingError, isUnreachableError, retryAfterFromError, retryHint, throttledDelaySeconds, type RetryHintContext } from '../../shared/resilience/retry-hint';
 
 const policy = { baseSeconds: 2, capSeconds: 300 };
 const ctx = (o: Partial<RetryHintContext> = {}): RetryHintContext => ({
@@ -50,6 +52,29 @@ describe('retry hints', () => {
     const throttle = sdkError('ThrottlingException', 400, { 'retry-after': '1' });
     expect([1, 2, 3, 4, 5].map((attempt) => retryHint(throttle, ctx({ circuitOpen: true, attempt }))?.seconds)).toEqual([5, 15, 45, 135, 300]);
     expect(retryHint(new Error('x'), ctx({ circuitOpen: true }))?.reason).toBe('circuit-open');
+  });
+
+  it('a store that does not answer at all is held like an open circuit, even before the breaker has opened', async () => {
+    // The real SDK error for a connection the server drops (what the chaos proxy does during an outage).
+    const server = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    const client = new DynamoDBClient({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    const dropped = await client.send(new GetItemCommand({ TableName: 't', Key: { id: { S: '1' } } })).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    server.close();
+    expect(isUnreachableError(dropped)).toBe(true);
+    expect(isUnreachableError(wrapped(dropped as Error))).toBe(true);
+    expect([1, 2, 3].map((attempt) => retryHint(wrapped(dropped as Error), ctx({ attempt })))).toEqual([
+      { seconds: 5, reason: 'unreachable' },
+      { seconds: 15, reason: 'unreachable' },
+      { seconds: 45, reason: 'unreachable' },
+    ]);
+    // An answer, even an error one, is not "unreachable".
+    expect(isUnreachableError(wrapped(sdkError('InternalServerError', 500)))).toBe(false);
+    expect(isUnreachableError(Object.assign(new Error('timed out'), { name: 'TimeoutError' }))).toBe(true);
   });
 
   it('a content locked in progress is looked at again in 2 s, then after the lock has surely expired', () => {
