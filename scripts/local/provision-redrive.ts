@@ -8,11 +8,10 @@
 // moto executes a state machine only if `stepfunctions.execute_state_machine`
 // was set before the machine was created; startMoto and resetMoto set it.
 import { readFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateStateMachineCommand, ListStateMachinesCommand, SFNClient, UpdateStateMachineCommand } from '@aws-sdk/client-sfn';
-import { parse } from '@cdktf/hcl2json';
-import { TERRAFORM_DIR } from '../../shared/config/stack-spec';
+import { TERRAFORM_DIR, readVariableDefaults } from '../../shared/config/stack-spec';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './aws-env';
 import type { LocalStack } from './provision';
 
@@ -34,8 +33,7 @@ export function redriveNames(namePrefix: string, account = LOCAL_ACCOUNT, region
 
 /** Defaults of the Terraform module that the execution input must agree with. */
 export async function readRedriveModuleDefaults(file = REDRIVE_MODULE_VARIABLES): Promise<{ quarantinePrefix: string }> {
-  const hcl = (await parse(basename(file), await readFile(file, 'utf8'))) as { variable?: Record<string, Array<{ default?: unknown }>> };
-  const prefix = hcl.variable?.quarantine_prefix?.[0]?.default;
+  const prefix = (await readVariableDefaults(file))('quarantine_prefix');
   if (typeof prefix !== 'string') throw new Error(`${file}: variable "quarantine_prefix" needs a string default; the local stack and the CLI use it.`);
   return { quarantinePrefix: prefix };
 }

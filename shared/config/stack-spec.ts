@@ -70,12 +70,17 @@ export interface StackSpec {
   idempotencyTable: TableSpec;
 }
 
-export async function readSharedDefaults(file = join(TERRAFORM_DIR, 'variables.tf')): Promise<SharedDefaults> {
+/** The `default` of each variable block of a .tf file, by variable name (absent: no default). */
+export async function readVariableDefaults(file: string): Promise<(name: string) => unknown> {
   const hcl = (await parse(basename(file), await readFile(file, 'utf8'))) as {
     variable?: Record<string, Array<{ default?: unknown }>>;
   };
   const variables = hcl.variable ?? {};
-  const valueOf = (name: string): unknown => variables[name]?.[0]?.default;
+  return (name) => variables[name]?.[0]?.default;
+}
+
+export async function readSharedDefaults(file = join(TERRAFORM_DIR, 'variables.tf')): Promise<SharedDefaults> {
+  const valueOf = await readVariableDefaults(file);
   const namePrefix = valueOf('name_prefix');
   if (typeof namePrefix !== 'string') {
     throw new Error(`${file}: variable "name_prefix" needs a string default; the local stack names its resources from it.`);
