@@ -3,8 +3,8 @@
 // the DLQ at once with its reason; anything else is presumed transient and the
 // record is retried by SQS.
 
-/** Reasons a record is dead-lettered without retries. Stable strings: the DLQ attribute `errorClass`, the redrive filter and the reports use them. */
-export const PERMANENT_REASONS = [
+/** Reasons an event-path record is dead-lettered without retries. */
+export const EVENT_PERMANENT_REASONS = [
   'oversize',
   'invalid-utf8',
   'invalid-json',
@@ -16,6 +16,31 @@ export const PERMANENT_REASONS = [
   'invalid-event-time',
   'event-time-in-future',
 ] as const;
+
+/**
+ * Reasons a messaging record (inbound FIFO queue, maintenance queue) is
+ * dead-lettered without retries: the message itself, its attachment or
+ * Genesys's answer says a retry would fail the same way.
+ */
+export const MESSAGING_PERMANENT_REASONS = [
+  /** The queue body is not an InboundMessage (contract.ts). */
+  'invalid-message',
+  /** The serialised Open Messaging body passes request.bytes.max (512,000 bytes). */
+  'message-too-large',
+  /** An attachment passes MAX_ATTACHMENT_BYTES (Genesys accepts 25 MB). */
+  'attachment-too-large',
+  /** The platform says the media does not exist or may not be fetched (4xx other than 408/429). */
+  'attachment-unavailable',
+  /** Genesys answered 400: the body is not what the API accepts. */
+  'genesys-rejected',
+  /** Genesys answered 404: no such integration (fix GENESYS_INTEGRATION_ID, then redrive). */
+  'genesys-not-found',
+  /** Genesys answered 413. */
+  'genesys-too-large',
+] as const;
+
+/** Reasons a record is dead-lettered without retries. Stable strings: the DLQ attribute `errorClass`, the redrive filter and the reports use them. */
+export const PERMANENT_REASONS = [...EVENT_PERMANENT_REASONS, ...MESSAGING_PERMANENT_REASONS] as const;
 
 export type PermanentReason = (typeof PERMANENT_REASONS)[number];
 
