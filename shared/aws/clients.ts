@@ -21,6 +21,7 @@
 // milliseconds; 3 s per attempt, 3 attempts, leaves a 30 s invocation time to
 // fail its records, set their backoff and report them.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
@@ -58,3 +59,6 @@ export const documentClient = (client: DynamoDBClient = dynamoDbClient()): Dynam
 
 /** For the consumer's own calls (send to the DLQ, change visibility); a long-poll receiver needs requestTimeoutMs above its WaitTimeSeconds. */
 export const sqsClient = (options?: ClientOptions): SQSClient => new SQSClient(common(options));
+
+/** Secrets are read once per cold start (and cached, shared/messaging/secrets.ts): the same short budget keeps a slow read from eating the request. */
+export const secretsManagerClient = (options?: ClientOptions): SecretsManagerClient => new SecretsManagerClient(common(options));
