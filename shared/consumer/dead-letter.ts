@@ -88,6 +88,19 @@ export function deadLetterAttributes(
   return out;
 }
 
+/**
+ * A record from a FIFO queue goes to a FIFO DLQ (AWS requires the DLQ of a
+ * FIFO queue to be FIFO) with its own group and deduplication ids: the group
+ * keeps one conversation's dead letters in order for the redrive, and the
+ * deduplication id makes a second dead-lettering of the same record (sent,
+ * then not acknowledged) within five minutes a no-op.
+ */
+export function fifoIdsOf(record: SQSRecord): { MessageGroupId: string; MessageDeduplicationId: string } | undefined {
+  const group = record.attributes.MessageGroupId;
+  if (!group) return undefined;
+  return { MessageGroupId: group, MessageDeduplicationId: record.attributes.MessageDeduplicationId ?? record.messageId };
+}
+
 export async function deadLetter(
   sqs: SQSClient,
   dlqUrl: string,
@@ -100,6 +113,7 @@ export async function deadLetter(
       QueueUrl: dlqUrl,
       MessageBody: record.body,
       MessageAttributes: deadLetterAttributes(record, error, functionName),
+      ...fifoIdsOf(record),
     }),
   );
 }

@@ -129,6 +129,11 @@ export const MESSAGING_ENV = {
   telegramApiUrl: 'TELEGRAM_API_URL',
   viberApiUrl: 'VIBER_API_URL',
   whatsappApiUrl: 'WHATSAPP_API_URL',
+  /** Forwarder settings with defaults equal to terraform/modules/messaging-gateway/variables.tf (unset: that default). */
+  attachmentUrlTtlSeconds: 'ATTACHMENT_URL_TTL_SECONDS',
+  breakerFailureThreshold: 'GENESYS_BREAKER_FAILURE_THRESHOLD',
+  breakerWindowSeconds: 'GENESYS_BREAKER_WINDOW_SECONDS',
+  breakerHalfOpenAfterSeconds: 'GENESYS_BREAKER_HALF_OPEN_AFTER_SECONDS',
 } as const;
 
 /** Real hosts; the local stack points these at the platform doubles. */
