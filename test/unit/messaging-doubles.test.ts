@@ -169,6 +169,12 @@ describe('Genesys double', () => {
     clock += 50_000;
     expect((await sendMessage(live, openMessage('u', 'next window'))).status).toBe(200);
     expect(genesys.stats()).toMatchObject({ accepted: 6, receiptsAccepted: 1, answered429: 1, peakCallsInWindow: 5 });
+    const windows = (await (await fetch(`${genesys.url}/__double/windows`)).json()) as Array<Record<string, unknown>>;
+    expect(windows.map((w) => [w.token, w.admitted, w.refused, w.complete])).toEqual([
+      [1, 5, 1, true],
+      [2, 1, 0, false], // opened 10 s into the first token's window
+      [1, 1, 0, false],
+    ]);
     expect(genesys.inbound().map((r) => (r.body as { text: string }).text)).not.toContain('over');
   });
 

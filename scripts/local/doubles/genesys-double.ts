@@ -83,6 +83,17 @@ export interface GenesysDoubleStats {
   peakCallsInWindow: number;
 }
 
+/** One token's rate-limit window: how much of the allowance was used (goodput is measured on these). */
+export interface RateWindow {
+  /** The token, by the order it was issued (1 = first), never the token itself. */
+  token: number;
+  start: string;
+  admitted: number;
+  refused: number;
+  /** The window's 60 s are over. */
+  complete: boolean;
+}
+
 export interface GenesysDouble {
   url: string;
   integrationId: string;
@@ -93,6 +104,8 @@ export interface GenesysDouble {
   receipts(): InboundRecord[];
   events(): InboundRecord[];
   stats(): GenesysDoubleStats;
+  /** Every rate-limit window so far, per token, oldest first. */
+  windows(): RateWindow[];
   /** Forgets every issued token: the next API call with one gets 401 (a forced refresh). */
   revokeTokens(): void;
   reset(): void;
@@ -136,7 +149,15 @@ export async function startGenesysDouble(options: GenesysDoubleOptions): Promise
   let errorToggle = 0;
 
   const tokens = new Map<string, number>(); // token → expiresAt (ms)
-  const windows = new Map<string, { start: number; count: number }>();
+  const tokenNumbers = new Map<string, number>();
+  interface Window {
+    token: number;
+    start: number;
+    count: number;
+    admitted: number;
+  }
+  const windows = new Map<string, Window>();
+  let windowHistory: Window[] = [];
   const conversations = new Map<string, string>(); // channel.from.id → conversationId
   let inbound: InboundRecord[] = [];
   let receipts: InboundRecord[] = [];
@@ -206,6 +227,7 @@ export async function startGenesysDouble(options: GenesysDoubleOptions): Promise
     const accessToken = randomBytes(32).toString('base64url');
     tokens.set(accessToken, now() + tokenLifetimeSeconds * 1000);
     stats.tokensIssued += 1;
+    tokenNumbers.set(accessToken, tokenNumbers.size + 1);
     sendJson(res, 200, { access_token: accessToken, token_type: 'bearer', expires_in: tokenLifetimeSeconds });
   };
 
@@ -234,12 +256,14 @@ export async function startGenesysDouble(options: GenesysDoubleOptions): Promise
     const at = now();
     let window = windows.get(token);
     if (!window || at >= window.start + WINDOW_MS) {
-      window = { start: at, count: 0 };
+      window = { token: tokenNumbers.get(token) ?? 0, start: at, count: 0, admitted: 0 };
       windows.set(token, window);
+      windowHistory.push(window);
     }
     window.count += 1;
     if (window.count <= rateLimitPerMinute) {
-      stats.peakCallsInWindow = Math.max(stats.peakCallsInWindow, window.count);
+      window.admitted += 1;
+      stats.peakCallsInWindow = Math.max(stats.peakCallsInWindow, window.admitted);
       return true;
     }
     const retryAfter = Math.max(1, Math.ceil((window.start + WINDOW_MS - at) / 1000));
@@ -338,6 +362,7 @@ export async function startGenesysDouble(options: GenesysDoubleOptions): Promise
     if (req.method === 'GET' && path === '/__double/inbound') return sendJson(res, 200, inbound);
     if (req.method === 'GET' && path === '/__double/receipts') return sendJson(res, 200, receipts);
     if (req.method === 'GET' && path === '/__double/events') return sendJson(res, 200, events);
+    if (req.method === 'GET' && path === '/__double/windows') return sendJson(res, 200, double.windows());
     if (req.method === 'GET' && path === '/__double/stats') return sendJson(res, 200, { ...stats, mode, rateLimitPerMinute });
     if (req.method === 'POST' && path === '/__double/reset') {
       double.reset();
@@ -408,6 +433,14 @@ export async function startGenesysDouble(options: GenesysDoubleOptions): Promise
     receipts: () => [...receipts],
     events: () => [...events],
     stats: () => ({ ...stats }),
+    windows: () =>
+      windowHistory.map((w) => ({
+        token: w.token,
+        start: new Date(w.start).toISOString(),
+        admitted: w.admitted,
+        refused: w.count - w.admitted,
+        complete: now() >= w.start + WINDOW_MS,
+      })),
     revokeTokens: () => tokens.clear(),
     reset() {
       inbound = [];
@@ -415,6 +448,7 @@ export async function startGenesysDouble(options: GenesysDoubleOptions): Promise
       events = [];
       stats = freshStats();
       windows.clear();
+      windowHistory = [];
       conversations.clear();
       mode = 'ok';
       rateLimitPerMinute = options.rateLimitPerMinute ?? 300;
@@ -437,6 +471,7 @@ export function genesysDoubleControl(url: string) {
     inbound: () => call<InboundRecord[]>('GET', '/__double/inbound'),
     receipts: () => call<InboundRecord[]>('GET', '/__double/receipts'),
     stats: () => call<GenesysDoubleStats & { mode: GenesysDoubleMode; rateLimitPerMinute: number }>('GET', '/__double/stats'),
+    windows: () => call<RateWindow[]>('GET', '/__double/windows'),
     setMode: (mode: GenesysDoubleMode, modeOptions: GenesysModeOptions = {}) => call('POST', '/__double/mode', { mode, ...modeOptions }),
     reset: () => call('POST', '/__double/reset'),
   };
