@@ -15,6 +15,7 @@ locals {
   partner_event_source_name = "aws.partner/genesys.com/cloud/${var.genesys_org_id}/${var.event_source_suffix}"
   consumer_function_name    = "${var.name_prefix}-consumer"
   consumer_package_path     = coalesce(var.consumer_package_path, "${path.module}/../dist/event-consumer.zip")
+  ordering_release_package  = coalesce(var.ordering_release_package_path, "${path.module}/../dist/ordering-release.zip")
 
   # One EventBridge rule per pattern file; the local stack reads the same files.
   event_patterns = {
@@ -31,6 +32,7 @@ module "encryption" {
   consumer_log_group_names = [
     "/aws/lambda/${local.consumer_function_name}",
     "/aws/vendedlogs/states/${var.name_prefix}-dlq-redrive",
+    "/aws/lambda/${var.name_prefix}-ordering-release",
   ]
 }
 
@@ -85,7 +87,36 @@ module "consumer" {
     half_open_after_seconds = var.breaker_half_open_after_seconds
   }
 
+  # The ordering buffer, when on: the consumer buffers each accepted event and
+  # triggers its release (modules/ordering-buffer).
+  ordering = var.ordering_enabled ? {
+    buffer_table_name = module.ordering_buffer[0].buffer_table_name
+    buffer_table_arn  = module.ordering_buffer[0].buffer_table_arn
+    release_queue_url = module.ordering_buffer[0].release_queue_url
+    release_queue_arn = module.ordering_buffer[0].release_queue_arn
+    hold_seconds      = var.ordering_hold_seconds
+  } : null
+
   alarm_actions = var.alarm_actions
+}
+
+# Ordering buffer (off by default): holds accepted events for
+# ordering_hold_seconds and releases them per entity in event-time order to an
+# ordered feed (SQS FIFO) for downstream consumers that react to transitions.
+module "ordering_buffer" {
+  source = "./modules/ordering-buffer"
+  count  = var.ordering_enabled ? 1 : 0
+
+  name_prefix               = var.name_prefix
+  package_path              = local.ordering_release_package
+  hold_seconds              = var.ordering_hold_seconds
+  late_events               = var.ordering_late_events
+  kms_key_arn               = module.encryption.key_arn
+  table_deletion_protection = var.table_deletion_protection
+  log_retention_days        = var.log_retention_days
+  log_level                 = var.consumer_log_level
+  tracing_mode              = var.consumer_tracing_mode
+  alarm_actions             = var.alarm_actions
 }
 
 # Selective DLQ redrive (inspect, dry run, filter, rate limit, quarantine of
@@ -118,5 +149,5 @@ module "dashboard" {
   dlq_names             = [module.event_ingest.buffer_dlq_name, module.event_ingest.target_dlq_name]
   function_name         = module.consumer.function_name
   projection_table_name = module.consumer.projection_table_name
-  alarm_arns            = concat(module.event_ingest.alarm_arns, module.consumer.alarm_arns, module.dlq_redrive.alarm_arns)
+  alarm_arns            = concat(module.event_ingest.alarm_arns, module.consumer.alarm_arns, module.dlq_redrive.alarm_arns, flatten(module.ordering_buffer[*].alarm_arns))
 }

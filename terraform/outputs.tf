@@ -119,3 +119,18 @@ output "dlq_quarantine_prefix" {
   description = "Key prefix of quarantined messages in the quarantine bucket."
   value       = module.dlq_redrive.quarantine_prefix
 }
+
+output "ordered_feed_queue_url" {
+  description = "URL of the ordered feed (SQS FIFO, group = entity) when ordering_enabled; null otherwise."
+  value       = var.ordering_enabled ? module.ordering_buffer[0].feed_queue_url : null
+}
+
+output "ordered_feed_queue_arn" {
+  description = "ARN of the ordered feed when ordering_enabled; null otherwise."
+  value       = var.ordering_enabled ? module.ordering_buffer[0].feed_queue_arn : null
+}
+
+output "ordering_buffer_table_name" {
+  description = "Name of the ordering buffer table when ordering_enabled; null otherwise."
+  value       = var.ordering_enabled ? module.ordering_buffer[0].buffer_table_name : null
+}

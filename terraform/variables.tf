@@ -361,3 +361,37 @@ variable "dlq_quarantine_force_destroy" {
   type        = bool
   default     = false
 }
+
+variable "ordering_enabled" {
+  description = "Turn on the ordering buffer: accepted events are held ordering_hold_seconds and released per entity in event-time order to an ordered feed (SQS FIFO). Off: the consumer makes no extra write (shared with the local stack: ORDERING_ENABLED=1)."
+  type        = bool
+  default     = false
+}
+
+variable "ordering_hold_seconds" {
+  description = "Hold window of the ordering buffer: an event is released this long after it arrived, so events arriving out of order within it reach the feed in order. Size it above the observed arrival disorder (metric ArrivalDisorderMs) (shared with the local stack: ORDERING_HOLD_SECONDS)."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.ordering_hold_seconds >= 0 && var.ordering_hold_seconds <= 900 && floor(var.ordering_hold_seconds) == var.ordering_hold_seconds
+    error_message = "ordering_hold_seconds must be a whole number from 0 to 900 (the SQS queue delay range)."
+  }
+}
+
+variable "ordering_late_events" {
+  description = "An event arriving after a later event of its entity was released: \"mark\" (released with late = true and the watermark it missed) or \"drop\" (counted and logged, kept in the projection only) (shared with the local stack: ORDERING_LATE_EVENTS)."
+  type        = string
+  default     = "mark"
+
+  validation {
+    condition     = contains(["mark", "drop"], var.ordering_late_events)
+    error_message = "ordering_late_events must be \"mark\" or \"drop\"."
+  }
+}
+
+variable "ordering_release_package_path" {
+  description = "Deployment zip of the ordering release function; defaults to dist/ordering-release.zip built by `make build`."
+  type        = string
+  default     = null
+}

@@ -18,7 +18,7 @@ import { pathToFileURL } from 'node:url';
 
 export const MIN_TERRAFORM = [1, 10, 0] as const;
 const REPO_ROOT = new URL('../../', import.meta.url).pathname;
-export const ARTEFACTS = ['dist/event-consumer.zip'];
+export const ARTEFACTS = ['dist/event-consumer.zip', 'dist/ordering-release.zip'];
 
 export class PreflightError extends Error {}
 

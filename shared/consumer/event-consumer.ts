@@ -20,6 +20,7 @@ import { projectEvent, type ProjectionOutcome } from '../projection/project-even
 import { createStoreBreaker, isBrokenCircuit, type StoreBreaker } from '../resilience/circuit-breaker';
 import { isPermanentEventError } from '../resilience/errors';
 import { isIdempotencyInProgress, retryHint, type RetryHint, type RetryHintReason } from '../resilience/retry-hint';
+import type { OrderingHook } from '../ordering/buffer';
 import type { ConsumerConfig } from './config';
 import { deadLetter } from './dead-letter';
 import { backoffFailedRecords, visibilityDelays } from './retry-visibility';
@@ -33,6 +34,8 @@ export interface ConsumerDeps {
   sqs: SQSClient;
   /** Defaults to a cockatiel breaker from config.breaker; `make bench` passes a pass-through one to measure the breaker's cost. */
   storeBreaker?: StoreBreaker;
+  /** The ordering buffer (shared/ordering/buffer.ts), only when the feature is on; absent, the consumer makes no extra call. */
+  ordering?: OrderingHook;
 }
 
 /** Input of the idempotent step: the event plus a nonce that tells a fresh run from a replayed result. */
@@ -47,9 +50,11 @@ interface BatchState {
   tally: BatchTally;
   /** Failed records whose failure says how long to wait (Retry-After, throttling, open circuit, …). */
   holds: Map<string, RetryHint>;
+  /** Entity of each handled record (projected, stale or duplicate), for the ordering buffer's release triggers. */
+  handled: Map<string, string>;
 }
 
-export function createEventConsumer({ config, logger, dynamoDb, documentClient, sqs, storeBreaker }: ConsumerDeps) {
+export function createEventConsumer({ config, logger, dynamoDb, documentClient, sqs, storeBreaker, ordering }: ConsumerDeps) {
   const processor = new BatchProcessor(EventType.SQS);
   const idempotencyConfig = new IdempotencyConfig({
     eventKeyJmesPath: 'digest',
@@ -60,10 +65,13 @@ export function createEventConsumer({ config, logger, dynamoDb, documentClient, 
     awsSdkV3Client: dynamoDb,
   });
   const projectOnce = makeIdempotent(
-    async (request: ProjectionRequest): Promise<ProjectionResult> => ({
-      outcome: await projectEvent(documentClient, config.projectionTable, request),
-      attempt: request.attempt,
-    }),
+    async (request: ProjectionRequest): Promise<ProjectionResult> => {
+      const outcome = await projectEvent(documentClient, config.projectionTable, request);
+      // Inside the idempotent step, so each content enters the buffer once,
+      // stale or not; a failure here retries the record (shared/ordering/buffer.ts).
+      if (ordering) await ordering.buffer(request);
+      return { outcome, attempt: request.attempt };
+    },
     { persistenceStore, config: idempotencyConfig },
   );
   const breaker: StoreBreaker =
@@ -126,6 +134,7 @@ export function createEventConsumer({ config, logger, dynamoDb, documentClient, 
     if (outcome === 'applied') tally.projected += 1;
     else if (outcome === 'stale') tally.stale += 1;
     else tally.duplicate += 1;
+    batch.handled.set(record.messageId, event.entity);
     logger.debug('record handled', {
       outcome,
       messageId: record.messageId,
@@ -143,7 +152,7 @@ export function createEventConsumer({ config, logger, dynamoDb, documentClient, 
       ...context,
       getRemainingTimeInMillis: () => Math.min(context.getRemainingTimeInMillis(), config.idempotencyInProgressSeconds * 1000),
     });
-    const batch: BatchState = { tally: emptyTally(), holds: new Map() };
+    const batch: BatchState = { tally: emptyTally(), holds: new Map(), handled: new Map() };
     const { tally } = batch;
     tally.received = event.Records.length;
     const openedBefore = breaker.transitions.open;
@@ -154,6 +163,16 @@ export function createEventConsumer({ config, logger, dynamoDb, documentClient, 
       throwOnFullBatchFailure: false,
     });
     tally.circuitOpened = breaker.transitions.open - openedBefore;
+    if (ordering && batch.handled.size > 0) {
+      // One trigger per entity per batch, after the buffer writes. A duplicate
+      // triggers too: its first copy may have been buffered by an attempt that
+      // died before its trigger was sent.
+      const untriggered = await ordering.trigger(batch.handled.values());
+      for (const [messageId, entity] of batch.handled) {
+        if (untriggered.has(entity)) response.batchItemFailures.push({ itemIdentifier: messageId });
+      }
+      if (untriggered.size > 0) logger.warn('release triggers not sent; their records will retry', { entities: untriggered.size });
+    }
     const failedIds = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
     tally.failed = failedIds.size;
     if (failedIds.size > 0) {

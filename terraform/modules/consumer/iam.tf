@@ -108,3 +108,31 @@ resource "aws_iam_role_policy" "consumer" {
   role   = aws_iam_role.consumer.id
   policy = data.aws_iam_policy_document.consumer.json
 }
+
+# With the ordering buffer on, the consumer writes each accepted event to the
+# buffer table (one conditional PutItem) and sends release triggers; nothing
+# else. Without it the policy is not attached (the document's placeholder
+# resource is never used).
+data "aws_iam_policy_document" "ordering" {
+  statement {
+    sid       = "BufferAcceptedEvents"
+    effect    = "Allow"
+    actions   = ["dynamodb:PutItem"]
+    resources = [var.ordering == null ? "" : var.ordering.buffer_table_arn]
+  }
+
+  statement {
+    sid       = "TriggerReleases"
+    effect    = "Allow"
+    actions   = ["sqs:SendMessage"]
+    resources = [var.ordering == null ? "" : var.ordering.release_queue_arn]
+  }
+}
+
+resource "aws_iam_role_policy" "ordering" {
+  count = var.ordering == null ? 0 : 1
+
+  name   = "ordering-buffer"
+  role   = aws_iam_role.consumer.id
+  policy = data.aws_iam_policy_document.ordering.json
+}

@@ -26,7 +26,9 @@ resource "aws_lambda_function" "consumer" {
   kms_key_arn                    = var.kms_key_arn
 
   environment {
-    variables = {
+    # The ordering buffer's variables only when it is on: without them the
+    # consumer makes no buffer write and sends no release trigger.
+    variables = merge({
       POWERTOOLS_SERVICE_NAME         = "event-consumer"
       POWERTOOLS_LOG_LEVEL            = var.log_level
       PROJECTION_TABLE                = aws_dynamodb_table.projection.name
@@ -43,7 +45,11 @@ resource "aws_lambda_function" "consumer" {
       BREAKER_WINDOW_SECONDS          = tostring(var.breaker.window_seconds)
       BREAKER_MINIMUM_RPS             = tostring(var.breaker.minimum_rps)
       BREAKER_HALF_OPEN_AFTER_SECONDS = tostring(var.breaker.half_open_after_seconds)
-    }
+      }, var.ordering == null ? {} : {
+      ORDERING_BUFFER_TABLE      = var.ordering.buffer_table_name
+      ORDERING_RELEASE_QUEUE_URL = var.ordering.release_queue_url
+      ORDERING_HOLD_SECONDS      = tostring(var.ordering.hold_seconds)
+    })
   }
 
   logging_config {
@@ -62,8 +68,9 @@ resource "aws_lambda_function" "consumer" {
     }
   }
 
-  # The role must be able to write logs before the first invocation.
-  depends_on = [aws_iam_role_policy.consumer]
+  # The role must be able to write logs before the first invocation (and to
+  # buffer, when the ordering buffer is on).
+  depends_on = [aws_iam_role_policy.consumer, aws_iam_role_policy.ordering]
 }
 
 resource "aws_lambda_event_source_mapping" "buffer" {

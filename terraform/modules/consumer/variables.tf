@@ -192,3 +192,15 @@ variable "alarm_actions" {
   type        = list(string)
   default     = []
 }
+
+variable "ordering" {
+  description = "The ordering buffer the consumer writes to (ORDERING_* environment, a PutItem on the table and a SendMessage on the release queue), or null when ordering is off."
+  type = object({
+    buffer_table_name = string
+    buffer_table_arn  = string
+    release_queue_url = string
+    release_queue_arn = string
+    hold_seconds      = number
+  })
+  default = null
+}
