@@ -17,6 +17,14 @@ locals {
   consumer_package_path     = coalesce(var.consumer_package_path, "${path.module}/../dist/event-consumer.zip")
   ordering_release_package  = coalesce(var.ordering_release_package_path, "${path.module}/../dist/ordering-release.zip")
 
+  # Log groups of the messaging gateway, named here (not read from the module's
+  # outputs) because the key policy that lets CloudWatch Logs encrypt them
+  # must exist before the module can create them.
+  messaging_log_group_names = var.messaging_enabled ? concat(
+    [for fn in ["ingest", "forwarder", "token-refresher"] : "/aws/lambda/${var.messaging_name_prefix}-${fn}"],
+    ["/aws/apigateway/${var.messaging_name_prefix}-webhooks"],
+  ) : []
+
   # One EventBridge rule per pattern file; the local stack reads the same files.
   event_patterns = {
     for file in fileset("${path.module}/event-patterns", "*.json") :
@@ -29,11 +37,11 @@ module "encryption" {
 
   name_prefix             = var.name_prefix
   deletion_window_in_days = var.kms_key_deletion_window_days
-  consumer_log_group_names = [
+  consumer_log_group_names = concat([
     "/aws/lambda/${local.consumer_function_name}",
     "/aws/vendedlogs/states/${var.name_prefix}-dlq-redrive",
     "/aws/lambda/${var.name_prefix}-ordering-release",
-  ]
+  ], local.messaging_log_group_names)
 }
 
 module "event_ingest" {
@@ -126,12 +134,13 @@ module "dlq_redrive" {
 
   name_prefix = var.name_prefix
   definition  = file("${path.module}/state-machines/dlq-redrive.asl.json")
-  queue_pairs = [
+  # The buffer, and the messaging FIFO queues when the gateway is deployed.
+  queue_pairs = concat([
     {
       dlq_arn    = module.event_ingest.buffer_dlq_arn
       source_arn = module.event_ingest.buffer_queue_arn
     },
-  ]
+  ], var.messaging_enabled ? module.messaging_gateway[0].redrive_queue_pairs : [])
   kms_key_arn               = module.encryption.key_arn
   quarantine_retention_days = var.dlq_quarantine_retention_days
   quarantine_force_destroy  = var.dlq_quarantine_force_destroy
@@ -146,8 +155,54 @@ module "dashboard" {
   event_bus_name        = module.event_ingest.event_bus_name
   rule_names            = values(module.event_ingest.rule_names)
   buffer_queue_name     = module.event_ingest.buffer_queue_name
-  dlq_names             = [module.event_ingest.buffer_dlq_name, module.event_ingest.target_dlq_name]
+  dlq_names             = concat([module.event_ingest.buffer_dlq_name, module.event_ingest.target_dlq_name], var.messaging_enabled ? values(module.messaging_gateway[0].dlq_names) : [])
   function_name         = module.consumer.function_name
   projection_table_name = module.consumer.projection_table_name
-  alarm_arns            = concat(module.event_ingest.alarm_arns, module.consumer.alarm_arns, module.dlq_redrive.alarm_arns, flatten(module.ordering_buffer[*].alarm_arns))
+  alarm_arns            = concat(module.event_ingest.alarm_arns, module.consumer.alarm_arns, module.dlq_redrive.alarm_arns, flatten(module.ordering_buffer[*].alarm_arns), var.messaging_enabled ? module.messaging_gateway[0].alarm_arns : [])
+}
+
+# The Open Messaging gateway (design §1), behind one switch. The Genesys Cloud
+# side (the Open Messaging integration pointing at its webhook URL) is in
+# ./genesys, applied after this root: terraform/README.md, "Messaging gateway".
+module "messaging_gateway" {
+  count  = var.messaging_enabled ? 1 : 0
+  source = "./modules/messaging-gateway"
+
+  name_prefix               = var.messaging_name_prefix
+  package_dir               = var.messaging_package_dir
+  log_level                 = var.messaging_log_level
+  tracing_mode              = var.messaging_tracing_mode
+  kms_key_arn               = module.encryption.key_arn
+  log_retention_days        = var.log_retention_days
+  alarm_actions             = var.alarm_actions
+  table_deletion_protection = var.table_deletion_protection
+
+  ingest_memory_mb                        = var.ingest_memory_mb
+  ingest_timeout_seconds                  = var.ingest_timeout_seconds
+  ingest_throttling_burst_limit           = var.ingest_throttling_burst_limit
+  ingest_throttling_rate_limit            = var.ingest_throttling_rate_limit
+  max_webhook_bytes                       = var.max_webhook_bytes
+  forwarder_batch_size                    = var.forwarder_batch_size
+  forwarder_timeout_seconds               = var.forwarder_timeout_seconds
+  forwarder_memory_mb                     = var.forwarder_memory_mb
+  forwarder_maximum_concurrency           = var.forwarder_maximum_concurrency
+  messaging_max_receive_count             = var.messaging_max_receive_count
+  messaging_message_retention_seconds     = var.messaging_message_retention_seconds
+  inbound_oldest_message_alarm_seconds    = var.inbound_oldest_message_alarm_seconds
+  genesys_region_host                     = var.genesys_region_host
+  genesys_api_url                         = var.genesys_api_url
+  genesys_login_url                       = var.genesys_login_url
+  genesys_integration_id                  = var.genesys_integration_id
+  genesys_rate_limit_per_minute           = var.genesys_rate_limit_per_minute
+  genesys_breaker_failure_threshold       = var.genesys_breaker_failure_threshold
+  genesys_breaker_window_seconds          = var.genesys_breaker_window_seconds
+  genesys_breaker_half_open_after_seconds = var.genesys_breaker_half_open_after_seconds
+  token_refresh_rate_minutes              = var.token_refresh_rate_minutes
+  max_attachment_bytes                    = var.max_attachment_bytes
+  attachment_retention_days               = var.attachment_retention_days
+  attachment_url_ttl_seconds              = var.attachment_url_ttl_seconds
+  webhook_secrets                         = var.webhook_secrets
+  genesys_oauth_client                    = var.genesys_oauth_client
+  platform_credentials                    = var.platform_credentials
+  platform_api_urls                       = var.platform_api_urls
 }

@@ -134,3 +134,65 @@ output "ordering_buffer_table_name" {
   description = "Name of the ordering buffer table when ordering_enabled; null otherwise."
   value       = var.ordering_enabled ? module.ordering_buffer[0].buffer_table_name : null
 }
+
+# --- Messaging gateway (null unless messaging_enabled) ----------------------------
+
+output "messaging_webhook_base_url" {
+  description = "Base URL of the messaging webhook endpoint (HTTP API $default stage)."
+  value       = var.messaging_enabled ? module.messaging_gateway[0].webhook_base_url : null
+}
+
+output "messaging_webhook_urls" {
+  description = "Webhook URL per platform (set each in the platform's console) and for Genesys (line, telegram, viber, whatsapp, genesys)."
+  value       = var.messaging_enabled ? module.messaging_gateway[0].webhook_urls : null
+}
+
+output "messaging_genesys_webhook_url" {
+  description = "The Open Messaging integration's outbound webhook URL: terraform/genesys variable messaging_webhook_url."
+  value       = var.messaging_enabled ? module.messaging_gateway[0].webhook_urls["genesys"] : null
+}
+
+output "messaging_queue_urls" {
+  description = "URLs of the messaging FIFO queues: inbound, outbound (consumed by the dispatcher of the outbound issue), maintenance."
+  value       = var.messaging_enabled ? module.messaging_gateway[0].queue_urls : null
+}
+
+output "messaging_queue_arns" {
+  description = "ARNs of the messaging FIFO queues: inbound, outbound, maintenance."
+  value       = var.messaging_enabled ? module.messaging_gateway[0].queue_arns : null
+}
+
+output "messaging_dlq_urls" {
+  description = "URLs of the messaging FIFO DLQs by queue (make redrive QUEUE=inbound|outbound|maintenance)."
+  value       = var.messaging_enabled ? module.messaging_gateway[0].dlq_urls : null
+}
+
+output "messaging_dlq_arns" {
+  description = "ARNs of the messaging FIFO DLQs by queue."
+  value       = var.messaging_enabled ? module.messaging_gateway[0].dlq_arns : null
+}
+
+output "messaging_state_table_name" {
+  description = "DynamoDB table of the forwarder's state."
+  value       = var.messaging_enabled ? module.messaging_gateway[0].state_table_name : null
+}
+
+output "messaging_attachment_bucket_name" {
+  description = "Private bucket of message attachments."
+  value       = var.messaging_enabled ? module.messaging_gateway[0].attachment_bucket_name : null
+}
+
+output "messaging_secret_arns" {
+  description = "ARNs of the messaging secrets (never their values)."
+  value       = var.messaging_enabled ? module.messaging_gateway[0].secret_arns : null
+}
+
+output "messaging_secret_names" {
+  description = "Names of the messaging secrets, to fill with aws secretsmanager put-secret-value (terraform/README.md)."
+  value       = var.messaging_enabled ? module.messaging_gateway[0].secret_names : null
+}
+
+output "messaging_function_names" {
+  description = "Names of the messaging functions: ingest, forwarder, token-refresher."
+  value       = var.messaging_enabled ? module.messaging_gateway[0].function_names : null
+}

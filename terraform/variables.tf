@@ -395,3 +395,238 @@ variable "ordering_release_package_path" {
   type        = string
   default     = null
 }
+
+# --- Messaging gateway (modules/messaging-gateway) ------------------------------
+# Off unless messaging_enabled. The settings below pass through to the module
+# under the same names with the same defaults (the module validates them; the
+# local stack reads the module defaults): test/unit/terraform/source-of-truth.test.ts
+# holds root and module defaults equal.
+
+variable "messaging_enabled" {
+  description = "Deploy the Open Messaging gateway (webhook endpoint, FIFO queues, forwarder, token refresher, attachment bucket, secrets)."
+  type        = bool
+  default     = false
+}
+
+variable "messaging_name_prefix" {
+  description = "Prefix of every resource name (queues, functions, table, bucket, secrets)."
+  type        = string
+  default     = "genesys-messaging"
+}
+
+variable "messaging_package_dir" {
+  description = "Directory of the deployment zips built by `make build` (<function>.zip, index.mjs exporting handler). Null: dist/ at the repository root."
+  type        = string
+  default     = null
+}
+
+variable "messaging_log_level" {
+  description = "POWERTOOLS_LOG_LEVEL of the messaging functions."
+  type        = string
+  default     = "INFO"
+}
+
+variable "messaging_tracing_mode" {
+  description = "X-Ray tracing mode of the messaging functions (Active or PassThrough)."
+  type        = string
+  default     = "Active"
+}
+
+variable "ingest_memory_mb" {
+  description = "Memory of the ingest function (it verifies, normalises and enqueues; no downstream call)."
+  type        = number
+  default     = 256
+}
+
+variable "ingest_timeout_seconds" {
+  description = "Timeout of the ingest function; Genesys gives its webhook 10 s, so the function must answer well inside that."
+  type        = number
+  default     = 6
+}
+
+variable "ingest_throttling_burst_limit" {
+  description = "Default route burst limit of the HTTP API stage: a flood beyond it is answered 429 by API Gateway before it reaches Lambda (platforms resend)."
+  type        = number
+  default     = 500
+}
+
+variable "ingest_throttling_rate_limit" {
+  description = "Default route steady rate limit (requests per second) of the HTTP API stage."
+  type        = number
+  default     = 1000
+}
+
+variable "max_webhook_bytes" {
+  description = "Largest webhook body the ingest function accepts (413 above); HTTP API allows 10 MB, no platform batch is near 1 MiB (MAX_WEBHOOK_BYTES)."
+  type        = number
+  default     = 1048576
+}
+
+variable "forwarder_batch_size" {
+  description = "Records per forwarder invocation; FIFO event source mappings allow at most 10."
+  type        = number
+  default     = 10
+}
+
+variable "forwarder_timeout_seconds" {
+  description = "Forwarder timeout; the queues' visibility timeout is six times this (AWS guidance for SQS event sources)."
+  type        = number
+  default     = 30
+}
+
+variable "forwarder_memory_mb" {
+  description = "Forwarder memory (attachments are streamed to S3, never held whole)."
+  type        = number
+  default     = 512
+}
+
+variable "forwarder_maximum_concurrency" {
+  description = "ScalingConfig.MaximumConcurrency of each forwarder event source mapping (inbound and maintenance); Lambda's minimum is 2."
+  type        = number
+  default     = 5
+}
+
+variable "messaging_max_receive_count" {
+  description = "maxReceiveCount of the inbound, outbound and maintenance FIFO queues before a message goes to their DLQ."
+  type        = number
+  default     = 5
+}
+
+variable "messaging_message_retention_seconds" {
+  description = "Retention of the inbound, outbound and maintenance queues: long enough to hold a Genesys outage (default 4 days); DLQs keep 14 days."
+  type        = number
+  default     = 345600
+}
+
+variable "inbound_oldest_message_alarm_seconds" {
+  description = "Alarm when the oldest inbound message waits longer than this (Genesys slow, rate limit too low, forwarder failing)."
+  type        = number
+  default     = 300
+}
+
+variable "genesys_region_host" {
+  description = "Genesys Cloud region host, e.g. mypurecloud.com, mypurecloud.ie, euw2.pure.cloud: the API is https://api.<host>, login https://login.<host>."
+  type        = string
+  default     = "mypurecloud.com"
+}
+
+variable "genesys_api_url" {
+  description = "Override of the Genesys Platform API base URL (GENESYS_API_URL); null: https://api.<genesys_region_host>."
+  type        = string
+  default     = null
+}
+
+variable "genesys_login_url" {
+  description = "Override of the Genesys login (OAuth) base URL (GENESYS_LOGIN_URL); null: https://login.<genesys_region_host>."
+  type        = string
+  default     = null
+}
+
+variable "genesys_integration_id" {
+  description = "Id of the Genesys Open Messaging integration (GENESYS_INTEGRATION_ID), the output integration_id of terraform/genesys; empty until that root is applied (two-phase apply, terraform/README.md)."
+  type        = string
+  default     = ""
+}
+
+variable "genesys_rate_limit_per_minute" {
+  description = "Requests per minute all forwarder instances together send to Genesys (GENESYS_RATE_LIMIT_PER_MINUTE); the Platform API default is 300 per token."
+  type        = number
+  default     = 300
+}
+
+variable "genesys_breaker_failure_threshold" {
+  description = "Failure ratio of Genesys calls over the window that opens the forwarder's breaker and diverts to the maintenance queue."
+  type        = number
+  default     = 0.1
+}
+
+variable "genesys_breaker_window_seconds" {
+  description = "Sliding window of the forwarder's breaker."
+  type        = number
+  default     = 30
+}
+
+variable "genesys_breaker_half_open_after_seconds" {
+  description = "How long the forwarder's breaker stays open before one trial call."
+  type        = number
+  default     = 10
+}
+
+variable "token_refresh_rate_minutes" {
+  description = "How often the token refresher renews the shared Genesys token; Genesys client-credentials tokens live 24 h by default, so every 30 min keeps the token far from expiry."
+  type        = number
+  default     = 30
+}
+
+variable "max_attachment_bytes" {
+  description = "Largest attachment forwarded (MAX_ATTACHMENT_BYTES); Genesys accepts 25 MB. A larger one goes to the DLQ with the reason."
+  type        = number
+  default     = 26214400
+}
+
+variable "attachment_retention_days" {
+  description = "Days an attachment stays in the bucket (lifecycle expiry): long enough for Genesys to fetch it, short because it is customer content."
+  type        = number
+  default     = 2
+}
+
+variable "attachment_url_ttl_seconds" {
+  description = "Requested lifetime of the pre-signed attachment URL. A URL signed with the function's temporary credentials dies with its session (at most the role session, 12 h), whatever it asks for: keep it at or under 43200 (design §1)."
+  type        = number
+  default     = 3600
+}
+
+variable "webhook_secrets" {
+  description = "Webhook verification secrets (WebhookSecrets in shared/messaging/contract.ts). Null: the secret is created empty and filled with aws secretsmanager put-secret-value."
+  type = object({
+    lineChannelSecret    = string
+    telegramSecretToken  = string
+    viberAuthToken       = string
+    whatsappAppSecret    = string
+    whatsappVerifyToken  = string
+    genesysWebhookSecret = string
+  })
+  default   = null
+  sensitive = true
+}
+
+variable "genesys_oauth_client" {
+  description = "Genesys OAuth client-credentials grant (GenesysOAuthSecret: clientId, clientSecret). Null: created empty, filled out of band."
+  type = object({
+    clientId     = string
+    clientSecret = string
+  })
+  default   = null
+  sensitive = true
+}
+
+variable "platform_credentials" {
+  description = "Platform API credentials (PlatformCredentials: media download now, sending in the outbound issue). Null: created empty, filled out of band."
+  type = object({
+    lineChannelAccessToken = string
+    telegramBotToken       = string
+    viberAuthToken         = string
+    whatsappAccessToken    = string
+    whatsappPhoneNumberId  = string
+  })
+  default   = null
+  sensitive = true
+}
+
+variable "platform_api_urls" {
+  description = "Base URLs of the platform APIs (PLATFORM_API_DEFAULTS in shared/messaging/contract.ts)."
+  type = object({
+    line      = string
+    line_data = string
+    telegram  = string
+    viber     = string
+    whatsapp  = string
+  })
+  default = {
+    line      = "https://api.line.me"
+    line_data = "https://api-data.line.me"
+    telegram  = "https://api.telegram.org"
+    viber     = "https://chatapi.viber.com"
+    whatsapp  = "https://graph.facebook.com/v21.0"
+  }
+}

@@ -15,8 +15,15 @@ const where = (r: ResourceInstance, nested: string[] = []): string => {
 const isRefTo = (v: Value, type: string): v is Ref => v instanceof Ref && v.path[0] === type;
 
 /** The queue resource instance a Ref points at (across module boundaries: Refs carry their module directory). */
-function queueFor(root: ModuleInstance, ref: Ref): ResourceInstance | undefined {
-  return allResources(root, 'aws_sqs_queue').find((q) => q.module.mod.dir === ref.moduleDir && q.name === ref.path[1]);
+export function queueFor(root: ModuleInstance, ref: Ref): ResourceInstance | undefined {
+  return instanceFor(root, 'aws_sqs_queue', ref);
+}
+
+/** The instance a Ref points at; aws_x.y["key"].attr picks the for_each instance with that key. */
+export function instanceFor(root: ModuleInstance, type: string, ref: Ref): ResourceInstance | undefined {
+  const index = /^\[(".*")\]$/.exec(ref.path[2] ?? '')?.[1];
+  const key = index === undefined ? undefined : (JSON.parse(index) as string);
+  return allResources(root, type).find((r) => r.module.mod.dir === ref.moduleDir && r.name === ref.path[1] && (key === undefined || r.key === key));
 }
 
 const queueId = (q: ResourceInstance) => `${q.module.mod.dir}#${q.name}`;
@@ -76,9 +83,7 @@ function mappings(root: ModuleInstance): Array<{ esm: ResourceInstance; queue?: 
     const source = esm.arg('event_source_arn');
     const fnRef = esm.arg('function_name');
     const queue = isRefTo(source, 'aws_sqs_queue') ? queueFor(root, source) : undefined;
-    const fn = isRefTo(fnRef, 'aws_lambda_function')
-      ? allResources(root, 'aws_lambda_function').find((f) => f.module.mod.dir === fnRef.moduleDir && f.name === fnRef.path[1])
-      : undefined;
+    const fn = isRefTo(fnRef, 'aws_lambda_function') ? instanceFor(root, 'aws_lambda_function', fnRef) : undefined;
     return { esm, queue, fn, source };
   });
 }
@@ -222,7 +227,7 @@ export function checkIamWildcards(files: TerraformFile[]): string[] {
           for (const arg of ['policy', 'assume_role_policy']) {
             const v = body[arg];
             if (v === undefined) continue;
-            if (typeof v !== 'string' || !/^\$\{data\.aws_iam_policy_document\.[\w-]+\.json\}$/.test(v)) {
+            if (typeof v !== 'string' || !/^\$\{data\.aws_iam_policy_document\.[\w-]+(\[[^\]]+\])?\.json\}$/.test(v)) {
               out.push(`${rel(file.path)}:${locate(file.text, ['resource', type, name], [arg])}: ${type}.${name}: ${arg} must be data.aws_iam_policy_document.<name>.json so the IAM checks can read it`);
             }
           }

@@ -587,6 +587,10 @@ function evaluateRef(n: { root: string; steps: Step[] }, scope: Scope): Value {
   } else if (root === 'module' && attr(0) && attr(1)) {
     v = scope.moduleOutput(attr(0)!, attr(1)!);
     rest = steps.slice(2);
+  } else if (root === 'module' && attr(0) && steps[1]?.s === 'index' && attr(2)) {
+    // module.x[0].output: a module called with count (one instance modelled).
+    v = scope.moduleOutput(attr(0)!, attr(2)!);
+    rest = steps.slice(3);
   } else if (root === 'data' && attr(0) && attr(1)) {
     v = scope.resource('data', attr(0)!, attr(1)!);
     rest = steps.slice(2);

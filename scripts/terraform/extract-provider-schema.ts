@@ -44,8 +44,10 @@ const EXTRA_RESOURCES = [
   /^aws_pipes_pipe$/,
   /^aws_sns_topic/,
   /^aws_secretsmanager_secret/,
+  /^aws_apigatewayv2_(api|integration|route|stage|domain_name|api_mapping)$/,
 ];
 const EXTRA_DATA_SOURCES = [
+  /^aws_secretsmanager_secret_version$/,
   /^aws_iam_policy_document$/,
   /^aws_caller_identity$/,
   /^aws_region$/,

@@ -122,9 +122,18 @@ export class ModuleInstance {
     return evaluate(decl.body.value, child.scope());
   }
 
-  /** This module and every module it calls, depth first. */
+  /** This module and every module it calls, depth first; a call whose count is 0 creates nothing and is left out. */
   all(): ModuleInstance[] {
-    return [this, ...[...this.mod.modules.keys()].flatMap((n) => this.child(n).all())];
+    return [this, ...[...this.mod.modules.keys()].filter((n) => this.callCount(n) !== 0).flatMap((n) => this.child(n).all())];
+  }
+
+  /** count of a module call: 1 without count, 0 or 1 as modelled (a count above 1 is modelled as one instance). */
+  callCount(name: string): number {
+    const call = this.mod.modules.get(name);
+    if (!call || !('count' in call.body)) return 1;
+    const n = evaluate(call.body.count, this.scope());
+    if (typeof n !== 'number') throw new Error(`module "${name}": count is not known (${String(n)}); give the variables it depends on`);
+    return Math.min(n, 1);
   }
 
   /** Instances of every resource (and data source) in this module, for_each expanded. */

@@ -48,3 +48,47 @@ variable "intended_state" {
   type        = string
   default     = "ENABLED"
 }
+
+# --- Messaging gateway: the Open Messaging integration (messaging.tf) -------------
+
+variable "messaging_integration_enabled" {
+  description = "Create the Open Messaging integration for the messaging gateway (the event path root must have messaging_enabled = true and be applied first)."
+  type        = bool
+  default     = false
+}
+
+variable "messaging_integration_name" {
+  description = "Name of the Open Messaging integration in Genesys Cloud."
+  type        = string
+  default     = "Messaging gateway"
+}
+
+variable "messaging_webhook_url" {
+  description = "Outbound notification webhook URL: the event path root's output messaging_genesys_webhook_url."
+  type        = string
+  default     = null
+}
+
+variable "messaging_webhook_secrets_name" {
+  description = "Secrets Manager secret holding the ingest function's webhook secrets (its genesysWebhookSecret signs the outbound webhook): the event path root's messaging_secret_names.webhook."
+  type        = string
+  default     = "genesys-messaging/webhook-secrets"
+}
+
+variable "messaging_webhook_signature_secret" {
+  description = "Override of the outbound webhook signature secret (more than 15 characters). Null: genesysWebhookSecret from messaging_webhook_secrets_name, the value the ingest function verifies."
+  type        = string
+  default     = null
+  sensitive   = true
+
+  validation {
+    condition     = var.messaging_webhook_signature_secret == null || length(coalesce(var.messaging_webhook_signature_secret, "x")) > 15
+    error_message = "messaging_webhook_signature_secret must be longer than 15 characters (Genesys Cloud rule)."
+  }
+}
+
+variable "messaging_supported_content_id" {
+  description = "Supported content profile of the integration (which attachment types Genesys accepts); null: the organization's default profile."
+  type        = string
+  default     = null
+}

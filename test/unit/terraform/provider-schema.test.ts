@@ -27,7 +27,7 @@ describe('provider schema', () => {
   it('is the major version every root and module pins', () => {
     const major = schema.source.providerVersion.split('.')[0];
     const [, minor] = schema.source.providerVersion.split('.');
-    for (const file of ['terraform/versions.tf', 'terraform/genesys/versions.tf', 'terraform/modules/event-ingest/versions.tf', 'terraform/modules/consumer/versions.tf']) {
+    for (const file of ['terraform/versions.tf', 'terraform/genesys/versions.tf', 'terraform/modules/event-ingest/versions.tf', 'terraform/modules/consumer/versions.tf', 'terraform/modules/messaging-gateway/versions.tf']) {
       const text = readFileSync(join(REPO_ROOT, file), 'utf8');
       const constraint = /aws = \{[^}]*version\s*=\s*"([^"]+)"/s.exec(text)?.[1];
       // "~> 6.45" allows 6.45 up to (not including) 7.0: the validated schema and newer 6.x.
@@ -43,7 +43,7 @@ describe('resources and data sources', () => {
     expect(report.findings.map(formatFinding)).toEqual([]);
     expect(report.checked).toBeGreaterThan(30);
     // Only the Genesys Cloud provider's blocks are outside the AWS schema.
-    expect(report.otherProviders).toEqual(['data.genesyscloud_organizations_me', 'resource.genesyscloud_integration']);
+    expect(report.otherProviders).toEqual(['data.genesyscloud_organizations_me', 'resource.genesyscloud_conversations_messaging_integrations_open', 'resource.genesyscloud_integration']);
   });
 
   it('fail on a typo in an argument, naming the file, the line and the likely fix', async () => {

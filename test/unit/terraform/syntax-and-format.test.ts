@@ -25,6 +25,7 @@ describe('Terraform files', () => {
         'terraform/modules/encryption',
         'terraform/modules/event-ingest',
         'terraform/modules/genesys-integration',
+        'terraform/modules/messaging-gateway',
       ]),
     );
   });

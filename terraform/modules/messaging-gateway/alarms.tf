@@ -1,0 +1,100 @@
+# Alarms of the messaging path; each tells the operator what to look at.
+
+resource "aws_cloudwatch_metric_alarm" "dlq_not_empty" {
+  for_each = aws_sqs_queue.dlq
+
+  alarm_name          = "${var.name_prefix}-${each.key}-dlq-not-empty"
+  alarm_description   = "Messages are waiting in ${each.value.name}. The reason is in the message attributes; redrive it (DLQ redrive workflow) or discard it."
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateNumberOfMessagesVisible"
+  dimensions          = { QueueName = each.value.name }
+  statistic           = "Maximum"
+  period              = 60
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  # SQS stops publishing metrics for a queue idle for hours: an empty DLQ.
+  treat_missing_data = "notBreaching"
+  actions_enabled    = true
+  alarm_actions      = var.alarm_actions
+  ok_actions         = var.alarm_actions
+}
+
+resource "aws_cloudwatch_metric_alarm" "inbound_oldest_message" {
+  alarm_name          = "${var.name_prefix}-inbound-oldest-message"
+  alarm_description   = "Customer messages wait in ${aws_sqs_queue.work["inbound"].name} for over ${var.inbound_oldest_message_alarm_seconds} s: Genesys is slow or rate-limiting, or the forwarder is failing."
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateAgeOfOldestMessage"
+  dimensions          = { QueueName = aws_sqs_queue.work["inbound"].name }
+  statistic           = "Maximum"
+  period              = 60
+  evaluation_periods  = 5
+  datapoints_to_alarm = 3
+  threshold           = var.inbound_oldest_message_alarm_seconds
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  actions_enabled     = true
+  alarm_actions       = var.alarm_actions
+  ok_actions          = var.alarm_actions
+}
+
+# Anything in the maintenance queue means the forwarder's breaker opened.
+resource "aws_cloudwatch_metric_alarm" "breaker_open" {
+  alarm_name          = "${var.name_prefix}-maintenance-queue-not-empty"
+  alarm_description   = "The forwarder diverts to ${aws_sqs_queue.work["maintenance"].name}: its circuit breaker to Genesys Cloud is open (outage or error storm). Messages keep their order and drain when Genesys recovers."
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateNumberOfMessagesVisible"
+  dimensions          = { QueueName = aws_sqs_queue.work["maintenance"].name }
+  statistic           = "Maximum"
+  period              = 60
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  actions_enabled     = true
+  alarm_actions       = var.alarm_actions
+  ok_actions          = var.alarm_actions
+}
+
+resource "aws_cloudwatch_metric_alarm" "function_errors" {
+  for_each = {
+    forwarder       = aws_lambda_function.forwarder.function_name
+    token-refresher = aws_lambda_function.token_refresher.function_name
+    ingest          = aws_lambda_function.ingest.function_name
+  }
+
+  alarm_name          = "${each.value}-errors"
+  alarm_description   = "${each.value} invocations failed as a whole (not single records): check its logs."
+  namespace           = "AWS/Lambda"
+  metric_name         = "Errors"
+  dimensions          = { FunctionName = each.value }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  actions_enabled     = true
+  alarm_actions       = var.alarm_actions
+  ok_actions          = var.alarm_actions
+}
+
+# The ingest function answers bad input with 4xx; a 5xx is the endpoint
+# failing (enqueue failed, secret missing, timeout) and platforms will resend.
+resource "aws_cloudwatch_metric_alarm" "api_5xx" {
+  alarm_name          = "${var.name_prefix}-webhooks-5xx"
+  alarm_description   = "The webhook endpoint ${aws_apigatewayv2_api.webhooks.name} answered 5xx: check the ingest logs (queue or secret access, timeouts)."
+  namespace           = "AWS/ApiGateway"
+  metric_name         = "5xx"
+  dimensions          = { ApiId = aws_apigatewayv2_api.webhooks.id, Stage = aws_apigatewayv2_stage.default.name }
+  statistic           = "Sum"
+  period              = 60
+  evaluation_periods  = 5
+  datapoints_to_alarm = 2
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  actions_enabled     = true
+  alarm_actions       = var.alarm_actions
+  ok_actions          = var.alarm_actions
+}

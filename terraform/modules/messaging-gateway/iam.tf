@@ -1,0 +1,340 @@
+# One role per function; each statement names the exact actions the code
+# calls and the exact resources it calls them on (the contract test
+# test/unit/terraform/messaging-gateway.test.ts holds these lists).
+
+data "aws_iam_policy_document" "assume_by_lambda" {
+  statement {
+    sid     = "LambdaAssumesRole"
+    effect  = "Allow"
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+
+# --- ingest -----------------------------------------------------------------
+
+resource "aws_iam_role" "ingest" {
+  name               = "${local.function_names.ingest}-role"
+  description        = "Execution role of ${local.function_names.ingest}"
+  assume_role_policy = data.aws_iam_policy_document.assume_by_lambda.json
+
+  tags = var.tags
+}
+
+data "aws_iam_policy_document" "ingest" {
+  # SendMessageBatch is authorised by sqs:SendMessage.
+  statement {
+    sid       = "EnqueueWebhooks"
+    effect    = "Allow"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.work["inbound"].arn, aws_sqs_queue.work["outbound"].arn]
+  }
+
+  statement {
+    sid       = "ReadWebhookSecrets"
+    effect    = "Allow"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = [aws_secretsmanager_secret.webhook.arn]
+  }
+
+  # The queues (SSE-KMS), the secret and the environment use the project key.
+  statement {
+    sid    = "UseProjectKey"
+    effect = "Allow"
+    actions = [
+      "kms:Decrypt",
+      "kms:GenerateDataKey",
+    ]
+    resources = [var.kms_key_arn]
+  }
+
+  statement {
+    sid    = "WriteOwnLogs"
+    effect = "Allow"
+    actions = [
+      "logs:CreateLogStream",
+      "logs:PutLogEvents",
+    ]
+    # aws-requires-wildcard: Lambda names its log streams at run time; the ARN is limited to this function's log group
+    resources = ["${aws_cloudwatch_log_group.function["ingest"].arn}:log-stream:*"]
+  }
+
+  statement {
+    sid    = "SendTraces"
+    effect = "Allow"
+    actions = [
+      "xray:PutTelemetryRecords",
+      "xray:PutTraceSegments",
+    ]
+    # aws-requires-wildcard: X-Ray has no resource-level permissions for these actions
+    resources = ["*"]
+  }
+}
+
+resource "aws_iam_role_policy" "ingest" {
+  name   = "messaging-ingest"
+  role   = aws_iam_role.ingest.id
+  policy = data.aws_iam_policy_document.ingest.json
+}
+
+# --- forwarder --------------------------------------------------------------
+
+resource "aws_iam_role" "forwarder" {
+  name               = "${local.function_names.forwarder}-role"
+  description        = "Execution role of ${local.function_names.forwarder}"
+  assume_role_policy = data.aws_iam_policy_document.assume_by_lambda.json
+
+  tags = var.tags
+}
+
+data "aws_iam_policy_document" "forwarder" {
+  # Event source mapping polling, batch item failures, and holding a message
+  # (visibility) for Retry-After or backoff.
+  statement {
+    sid    = "ConsumeInboundAndMaintenance"
+    effect = "Allow"
+    actions = [
+      "sqs:ChangeMessageVisibility",
+      "sqs:DeleteMessage",
+      "sqs:GetQueueAttributes",
+      "sqs:ReceiveMessage",
+    ]
+    resources = [aws_sqs_queue.work["inbound"].arn, aws_sqs_queue.work["maintenance"].arn]
+  }
+
+  # Divert to the maintenance queue while the breaker is open; dead-letter
+  # permanent failures (Genesys 400, attachment over the cap) with the reason.
+  statement {
+    sid       = "DivertAndDeadLetter"
+    effect    = "Allow"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.work["maintenance"].arn, aws_sqs_queue.dlq["inbound"].arn]
+  }
+
+  # Forwarded records, the shared rate-limit bucket, diverted conversations.
+  statement {
+    sid    = "KeepForwarderState"
+    effect = "Allow"
+    actions = [
+      "dynamodb:DeleteItem",
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:UpdateItem",
+    ]
+    resources = [aws_dynamodb_table.state.arn]
+  }
+
+  # Streamed uploads (lib-storage: multipart parts are authorised by
+  # s3:PutObject, a failed stream aborts), and reads through the pre-signed
+  # URLs the forwarder signs for Genesys.
+  statement {
+    sid    = "StoreAttachments"
+    effect = "Allow"
+    actions = [
+      "s3:AbortMultipartUpload",
+      "s3:GetObject",
+      "s3:PutObject",
+    ]
+    # aws-requires-wildcard: the objects of the attachment bucket (keys are generated per message)
+    resources = ["${aws_s3_bucket.attachments.arn}/*"]
+  }
+
+  # The shared token and media credentials; the OAuth client only for the
+  # one login after a 401.
+  statement {
+    sid     = "ReadSecrets"
+    effect  = "Allow"
+    actions = ["secretsmanager:GetSecretValue"]
+    resources = [
+      aws_secretsmanager_secret.genesys_token.arn,
+      aws_secretsmanager_secret.platform_credentials.arn,
+      aws_secretsmanager_secret.genesys_oauth.arn,
+    ]
+  }
+
+  # After that login the forwarder stores the new token for every instance.
+  statement {
+    sid       = "StoreSharedToken"
+    effect    = "Allow"
+    actions   = ["secretsmanager:PutSecretValue"]
+    resources = [aws_secretsmanager_secret.genesys_token.arn]
+  }
+
+  statement {
+    sid    = "UseProjectKey"
+    effect = "Allow"
+    actions = [
+      "kms:Decrypt",
+      "kms:GenerateDataKey",
+    ]
+    resources = [var.kms_key_arn]
+  }
+
+  statement {
+    sid    = "WriteOwnLogs"
+    effect = "Allow"
+    actions = [
+      "logs:CreateLogStream",
+      "logs:PutLogEvents",
+    ]
+    # aws-requires-wildcard: Lambda names its log streams at run time; the ARN is limited to this function's log group
+    resources = ["${aws_cloudwatch_log_group.function["forwarder"].arn}:log-stream:*"]
+  }
+
+  statement {
+    sid    = "SendTraces"
+    effect = "Allow"
+    actions = [
+      "xray:PutTelemetryRecords",
+      "xray:PutTraceSegments",
+    ]
+    # aws-requires-wildcard: X-Ray has no resource-level permissions for these actions
+    resources = ["*"]
+  }
+}
+
+resource "aws_iam_role_policy" "forwarder" {
+  name   = "messaging-forwarder"
+  role   = aws_iam_role.forwarder.id
+  policy = data.aws_iam_policy_document.forwarder.json
+}
+
+# --- token refresher ----------------------------------------------------------
+
+resource "aws_iam_role" "token_refresher" {
+  name               = "${local.function_names["token-refresher"]}-role"
+  description        = "Execution role of ${local.function_names["token-refresher"]}"
+  assume_role_policy = data.aws_iam_policy_document.assume_by_lambda.json
+
+  tags = var.tags
+}
+
+data "aws_iam_policy_document" "token_refresher" {
+  # The OAuth client, and the current token (refreshed only when due).
+  statement {
+    sid       = "ReadOAuthClientAndToken"
+    effect    = "Allow"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = [aws_secretsmanager_secret.genesys_oauth.arn, aws_secretsmanager_secret.genesys_token.arn]
+  }
+
+  statement {
+    sid       = "StoreSharedToken"
+    effect    = "Allow"
+    actions   = ["secretsmanager:PutSecretValue"]
+    resources = [aws_secretsmanager_secret.genesys_token.arn]
+  }
+
+  # The refresh lease (one refresher or forwarder logs in at a time).
+  statement {
+    sid    = "HoldRefreshLease"
+    effect = "Allow"
+    actions = [
+      "dynamodb:DeleteItem",
+      "dynamodb:PutItem",
+    ]
+    resources = [aws_dynamodb_table.state.arn]
+  }
+
+  statement {
+    sid    = "UseProjectKey"
+    effect = "Allow"
+    actions = [
+      "kms:Decrypt",
+      "kms:GenerateDataKey",
+    ]
+    resources = [var.kms_key_arn]
+  }
+
+  statement {
+    sid    = "WriteOwnLogs"
+    effect = "Allow"
+    actions = [
+      "logs:CreateLogStream",
+      "logs:PutLogEvents",
+    ]
+    # aws-requires-wildcard: Lambda names its log streams at run time; the ARN is limited to this function's log group
+    resources = ["${aws_cloudwatch_log_group.function["token-refresher"].arn}:log-stream:*"]
+  }
+
+  statement {
+    sid    = "SendTraces"
+    effect = "Allow"
+    actions = [
+      "xray:PutTelemetryRecords",
+      "xray:PutTraceSegments",
+    ]
+    # aws-requires-wildcard: X-Ray has no resource-level permissions for these actions
+    resources = ["*"]
+  }
+}
+
+resource "aws_iam_role_policy" "token_refresher" {
+  name   = "messaging-token-refresher"
+  role   = aws_iam_role.token_refresher.id
+  policy = data.aws_iam_policy_document.token_refresher.json
+}
+
+# --- the schedule that runs the refresher ----------------------------------------
+
+data "aws_iam_policy_document" "assume_by_scheduler" {
+  statement {
+    sid     = "SchedulerAssumesRole"
+    effect  = "Allow"
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["scheduler.amazonaws.com"]
+    }
+
+    # Only this account's token-refresh schedule may use the role.
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = ["arn:${local.partition}:scheduler:${local.region}:${local.account_id}:schedule/default/${var.name_prefix}-token-refresh"]
+    }
+  }
+}
+
+resource "aws_iam_role" "scheduler" {
+  name               = "${var.name_prefix}-token-refresh-schedule"
+  description        = "Role EventBridge Scheduler assumes to run ${local.function_names["token-refresher"]}"
+  assume_role_policy = data.aws_iam_policy_document.assume_by_scheduler.json
+
+  tags = var.tags
+}
+
+data "aws_iam_policy_document" "scheduler" {
+  statement {
+    sid       = "InvokeTokenRefresher"
+    effect    = "Allow"
+    actions   = ["lambda:InvokeFunction"]
+    resources = [aws_lambda_function.token_refresher.arn]
+  }
+
+  # The schedule is encrypted with the project key; Scheduler decrypts it
+  # with this role when it runs the target.
+  statement {
+    sid       = "DecryptSchedule"
+    effect    = "Allow"
+    actions   = ["kms:Decrypt"]
+    resources = [var.kms_key_arn]
+  }
+}
+
+resource "aws_iam_role_policy" "scheduler" {
+  name   = "invoke-token-refresher"
+  role   = aws_iam_role.scheduler.id
+  policy = data.aws_iam_policy_document.scheduler.json
+}
