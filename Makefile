@@ -57,9 +57,9 @@ replay: $(NPM_STAMP) ## replay FILE=events.jsonl [RATE=n] through the running lo
 	@test -n "$(FILE)" || { echo "make replay: set FILE=path/to/events.jsonl (one EventBridge event per line)" >&2; exit 2; }
 	npm run --silent cli -- replay "$(FILE)" $(if $(RATE),--rate $(RATE))
 
-state: $(NPM_STAMP) ## print the projection of ENTITY=conversation/<id>
+state: $(NPM_STAMP) ## print the projection of ENTITY=conversation/<id> [PREFIX=transcript/], aspects in order-key order
 	@test -n "$(ENTITY)" || { echo "make state: set ENTITY=conversation/<id> (or user/<id>, audit/<type>/<id>, topic/<name>)" >&2; exit 2; }
-	npm run --silent cli -- state "$(ENTITY)"
+	npm run --silent cli -- state "$(ENTITY)" $(if $(PREFIX),--prefix '$(PREFIX)')
 
 clean: ## remove build output and local state
 	rm -rf dist .local

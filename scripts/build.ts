@@ -9,8 +9,10 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import yazl from 'yazl';
+import { readCatalogueFiles, TOPIC_CATALOGUE_DIR } from '../shared/config/topic-catalogue';
+import { compileCatalogue, type CatalogueFile } from '../shared/genesys/catalogue';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const FUNCTIONS = join(ROOT, 'functions');
@@ -28,26 +30,54 @@ export async function functionNames(): Promise<string[]> {
   return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
 }
 
-async function zipBundle(name: string): Promise<string> {
+/**
+ * Inlines the topic catalogue into the bundle in place of the module that
+ * reads it from disk, so the Lambda reads no file and runs exactly the
+ * catalogue validated here (a wrong entry fails the build, naming the file,
+ * the entry and the fix).
+ */
+function topicCataloguePlugin(files: readonly CatalogueFile[]): Plugin {
+  return {
+    name: 'topic-catalogue',
+    setup(b) {
+      b.onLoad({ filter: /[\\/]shared[\\/]config[\\/]topic-catalogue-files\.ts$/ }, () => ({
+        contents: `export const TOPIC_CATALOGUE_FILES = ${JSON.stringify(files)};`,
+        loader: 'js',
+      }));
+    },
+  };
+}
+
+export interface BuildOptions {
+  /** Catalogue directory (default terraform/topic-catalogue). */
+  catalogueDir?: string;
+  /** Output directory (default dist/). */
+  distDir?: string;
+}
+
+async function zipBundle(name: string, distDir: string): Promise<string> {
   const zip = new yazl.ZipFile();
-  const dir = join(DIST, name);
+  const dir = join(distDir, name);
   // The source map stays in dist/ for debugging; shipping it would only slow cold starts.
   for (const file of (await readdir(dir)).filter((f) => !f.endsWith('.map')).sort()) {
     zip.addBuffer(await readFile(join(dir, file)), file, { mtime: ZIP_MTIME, mode: 0o644 });
   }
   zip.end();
-  const out = join(DIST, `${name}.zip`);
+  const out = join(distDir, `${name}.zip`);
   await new Promise<void>((resolve, reject) => {
     zip.outputStream.pipe(createWriteStream(out)).on('close', resolve).on('error', reject);
   });
   return out;
 }
 
-export async function buildFunctions(names?: string[]): Promise<Array<{ name: string; bytes: number; zipBytes: number }>> {
+export async function buildFunctions(names?: string[], options: BuildOptions = {}): Promise<Array<{ name: string; bytes: number; zipBytes: number }>> {
   const selected = names ?? (await functionNames());
+  const distDir = options.distDir ?? DIST;
+  const catalogue = readCatalogueFiles(options.catalogueDir ?? TOPIC_CATALOGUE_DIR);
+  compileCatalogue(catalogue);
   const results = [];
   for (const name of selected) {
-    const outdir = join(DIST, name);
+    const outdir = join(distDir, name);
     await rm(outdir, { recursive: true, force: true });
     await mkdir(outdir, { recursive: true });
     await build({
@@ -62,16 +92,23 @@ export async function buildFunctions(names?: string[]): Promise<Array<{ name: st
       legalComments: 'none',
       banner: { js: BANNER },
       logLevel: 'warning',
+      plugins: [topicCataloguePlugin(catalogue)],
     });
     await writeFile(join(outdir, 'package.json'), '{"type":"module"}\n');
-    const zip = await zipBundle(name);
+    const zip = await zipBundle(name, distDir);
     results.push({ name, bytes: (await stat(join(outdir, 'index.mjs'))).size, zipBytes: (await stat(zip)).size });
   }
   return results;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const results = await buildFunctions(process.argv.slice(2).length ? process.argv.slice(2) : undefined);
+  let results: Awaited<ReturnType<typeof buildFunctions>>;
+  try {
+    results = await buildFunctions(process.argv.slice(2).length ? process.argv.slice(2) : undefined);
+  } catch (error) {
+    console.error(`build failed: ${(error as Error).message}`);
+    process.exit(1);
+  }
   for (const r of results) {
     console.log(`built dist/${r.name}/index.mjs ${(r.bytes / 1024).toFixed(0)} KiB, dist/${r.name}.zip ${(r.zipBytes / 1024).toFixed(0)} KiB`);
   }

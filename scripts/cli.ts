@@ -1,7 +1,7 @@
 // Operator and test CLI: `npm run cli -- <command>`.
 //   local up | local down          start + provision / stop the local AWS
 //   replay <file.jsonl> [--rate N]  publish events, drain the buffer, print a JSON summary
-//   state <entityKey>               print the projection of one entity
+//   state <entityKey> [--prefix P]  print the projection of one entity (aspects in order-key order)
 //   dlq stats | dlq redrive [...]   DLQ depths; the DLQ redrive workflow (scripts/lib/redrive.ts)
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -17,7 +17,8 @@ const USAGE = `usage: npm run cli -- <command>
   local down                       stop it
   replay <file.jsonl> [--rate N]   publish each line (an EventBridge event) to the local bus, run the consumer
                                    until the buffer is drained, print one JSON summary line
-  state <entityKey>                print the projection of an entity, e.g. conversation/<id>, user/<id>
+  state <entityKey> [--prefix P]   print the projection of an entity, e.g. conversation/<id>, user/<id>, aspects in
+                                   order-key order (event time); --prefix transcript/ only the aspects starting with it
   dlq stats | dlq redrive [opts]   DLQ depths; inspect and redrive the DLQ (dry run unless --apply): npm run cli -- dlq help`;
 
 class UsageError extends Error {}
@@ -61,13 +62,16 @@ async function replayCommand(args: string[]): Promise<number> {
 }
 
 async function stateCommand(args: string[]): Promise<number> {
-  if (args.length !== 1 || !args[0]) throw new UsageError('state: expected one entity key, e.g. conversation/<conversationId>');
-  const entity = args[0];
+  const { values, positionals } = parseArgs({ args, options: { prefix: { type: 'string' } }, allowPositionals: true, strict: true });
+  if (positionals.length !== 1 || !positionals[0]) throw new UsageError('state: expected one entity key, e.g. conversation/<conversationId>');
+  if (values.prefix === '') throw new UsageError('state: --prefix needs an aspect prefix, e.g. --prefix transcript/');
+  const entity = positionals[0];
   const session = attachLocalSession();
-  const items = await readEntityItems(documentClient(), session.stack.projectionTable, entity);
+  const items = await readEntityItems(documentClient(), session.stack.projectionTable, entity, values.prefix);
   const view = toEntityView(entity, items);
   if (!view) {
-    console.error(`state: no projection for entity "${entity}" (keys look like conversation/<id>, user/<id>, audit/<type>/<id>, topic/<topicName>)`);
+    const what = values.prefix ? `entity "${entity}" with aspects starting "${values.prefix}"` : `entity "${entity}"`;
+    console.error(`state: no projection for ${what} (keys look like conversation/<id>, user/<id>, audit/<type>/<id>, topic/<topicName>)`);
     return 1;
   }
   console.log(JSON.stringify(view, null, 2));

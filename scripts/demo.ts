@@ -64,7 +64,8 @@ async function main(): Promise<number> {
     writeFileSync(file, `${burst.lines.join('\n')}\n`);
     console.log(
       `demo: generated ${burst.counts.total} events over ~${entities} entities (${burst.counts.duplicates} duplicates, ` +
-        `${Object.values(burst.counts.poison).reduce((a, b) => a + (b ?? 0), 0)} poison, ${burst.counts.unknownTopic} unknown topics, shuffled) → ${file}`,
+        `${Object.values(burst.counts.poison).reduce((a, b) => a + (b ?? 0), 0)} poison, ${burst.counts.unknownTopic} unknown topics, ` +
+        `${burst.counts.transcription} transcription events with ${burst.counts.utterances} utterances, shuffled) → ${file}`,
     );
     const logFile = join(dir, 'event-consumer.log');
     rmSync(logFile, { force: true });

@@ -1,7 +1,11 @@
-// Genesys-shaped EventBridge events for load, demo and tests: the four topic
-// families with each family's own time format (design §2), unknown topics,
+// Genesys-shaped EventBridge events for load, demo and tests: the catalogue's
+// families with each family's own time format (design §2) — conversation
+// detail events, transcription (a stream: one or two utterances per event, or
+// a status-only SESSION_ENDED), participant attributes, flow outcomes,
+// presence, audits, queue membership — unknown topics (streams too),
 // duplicates (same content, new envelope id), poison of several kinds, and a
 // full shuffle. Deterministic for a given seed.
+import { attributesBody, flowOutcomeBody, transcriptionBody, type Utterance } from './genesys-shapes';
 import { pick, seededRandom, shuffleInPlace, uuid, type Random } from './random';
 
 export type PoisonKind =
@@ -79,6 +83,9 @@ export interface GeneratedBurst {
     valid: number;
     duplicates: number;
     unknownTopic: number;
+    /** Transcription events (stream topic) among the valid ones, and the utterances they carry. */
+    transcription: number;
+    utterances: number;
     poison: Partial<Record<PoisonKind, number>>;
   };
 }
@@ -105,6 +112,11 @@ const UNKNOWN_TOPICS = [
   { detailType: 'v2.flows.outcomes.{id}', topic: (id: string) => `v2.flows.outcomes.${id}` },
   { detailType: 'v2.analytics.queues.{id}.observations', topic: (id: string) => `v2.analytics.queues.${id}.observations` },
   { detailType: 'v2.telephony.providers.edges.{id}', topic: (id: string) => `v2.telephony.providers.edges.${id}` },
+] as const;
+
+const PHRASES = [
+  'hola buenos días', 'quiero saber de mi pedido', 'one moment please', 'can you confirm your account number',
+  'gracias por llamar', 'I will transfer you now',
 ] as const;
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -182,6 +194,55 @@ export function generateBurst(partial: Partial<GeneratorOptions> = {}): Generate
       detailOf(`v2.detail.events.conversation.${conversation.id}.${suffix}`, body, t + Math.floor(random() * 900)),
       t,
     );
+  }
+
+  function transcriptionEvent(): EventBridgeEvent {
+    const conversation = pick(random, pools.conversations);
+    const t = eventTime();
+    const r = random();
+    // Most events carry one utterance, some two, a few only the session status.
+    const utterances: Utterance[] = r < 0.05 ? [] : Array.from({ length: r > 0.9 ? 2 : 1 }, () => ({
+      utteranceId: uuid(random),
+      transcript: pick(random, PHRASES),
+      channel: random() < 0.5 ? 'EXTERNAL' : 'INTERNAL',
+      dialect: pick(random, ['es-US', 'es-us', 'en-US']),
+      offsetMs: Math.floor(random() * 600_000),
+    }));
+    counts.utterances += utterances.length;
+    const body = transcriptionBody({
+      conversationId: conversation.id,
+      communicationId: conversation.participants[0]!,
+      organizationId: o.orgId,
+      eventTimeMs: t,
+      utterances,
+      ...(utterances.length === 0 ? { status: 'SESSION_ENDED' as const } : {}),
+    });
+    return envelope(
+      'v2.conversations.{id}.transcription',
+      detailOf(`v2.conversations.${conversation.id}.transcription`, body, t + Math.floor(random() * 900)),
+      t,
+    );
+  }
+
+  function attributesOrOutcomeEvent(): EventBridgeEvent {
+    const conversation = pick(random, pools.conversations);
+    const participantId = pick(random, conversation.participants);
+    const t = eventTime();
+    if (random() < 0.5) {
+      const body = attributesBody({ conversationId: conversation.id, participantId, eventTimeMs: t, attributes: { language: pick(random, ['es-US', 'es-us']), tier: pick(random, ['gold', 'silver']) } });
+      return envelope('v2.detail.events.conversation.{id}.attributes', detailOf(`v2.detail.events.conversation.${conversation.id}.attributes`, body, t + 5), t);
+    }
+    const body = flowOutcomeBody({
+      conversationId: conversation.id,
+      participantId,
+      eventTimeMs: t,
+      flowId: pools.queues[0]!,
+      flowOutcomeId: pick(random, pools.queues),
+      flowOutcomeValue: random() < 0.8 ? 'SUCCESS' : 'FAILURE',
+      flowType: pick(random, ['INBOUNDCALL', 'inqueuecall']),
+      milestones: ['greeting', 'identified'],
+    });
+    return envelope('v2.detail.events.conversation.{id}.flow.outcome', detailOf(`v2.detail.events.conversation.${conversation.id}.flow.outcome`, body, t + 5), t);
   }
 
   function presenceEvent(): EventBridgeEvent {
@@ -286,7 +347,7 @@ export function generateBurst(partial: Partial<GeneratorOptions> = {}): Generate
   }
 
   const base: EventBridgeEvent[] = [];
-  const counts: GeneratedBurst['counts'] = { total: 0, valid: 0, duplicates: 0, unknownTopic: 0, poison: {} };
+  const counts: GeneratedBurst['counts'] = { total: 0, valid: 0, duplicates: 0, unknownTopic: 0, transcription: 0, utterances: 0, poison: {} };
   const poisonCount = Math.round(o.count * o.poisonRatio);
   const duplicateCount = Math.round(o.count * o.duplicateRatio);
   const baseCount = Math.max(0, o.count - poisonCount - duplicateCount);
@@ -296,7 +357,11 @@ export function generateBurst(partial: Partial<GeneratorOptions> = {}): Generate
     else if (r < o.unknownTopicRatio) {
       base.push(unknownEvent());
       counts.unknownTopic += 1;
-    } else if (r < 0.55) base.push(conversationEvent());
+    } else if (r < 0.47) base.push(conversationEvent());
+    else if (r < 0.55) {
+      base.push(transcriptionEvent());
+      counts.transcription += 1;
+    } else if (r < 0.59) base.push(attributesOrOutcomeEvent());
     else if (r < 0.65) base.push(routingEvent());
     else if (r < 0.85) base.push(presenceEvent());
     else base.push(auditEvent());

@@ -63,6 +63,8 @@ export interface ReplaySummary {
   /** Records the consumer failed without a store call (circuit open), and times its circuit breakers opened. */
   shortCircuited: number;
   circuitOpened: number;
+  /** Events whose detail.topicName did not follow their detail-type (stored by the detail-type). */
+  topicMismatch: number;
   lastDeleteError?: string;
   elapsedMs: number;
   eventsPerSecond: number;
@@ -223,6 +225,7 @@ export async function replayLines(stack: LocalStack, lines: string[], options: R
     peakRecordsInFlight: stats.peakRecordsInFlight,
     shortCircuited: tally.shortCircuited,
     circuitOpened: tally.circuitOpened,
+    topicMismatch: tally.topicMismatch,
     ...(mapping?.lastDeleteError ? { lastDeleteError: mapping.lastDeleteError } : {}),
     elapsedMs,
     eventsPerSecond: Math.round(((counters.published + counters.injected) * 1000) / Math.max(1, elapsedMs)),

@@ -15,7 +15,8 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { parseGenesysEvent, type GenesysEvent } from '../genesys/event';
+import type { TopicCatalogue } from '../genesys/catalogue';
+import { builtInCatalogue, parseGenesysEvent, type GenesysEvent } from '../genesys/event';
 import { projectEvent, type ProjectionOutcome } from '../projection/project-event';
 import { createStoreBreaker, isBrokenCircuit, type StoreBreaker } from '../resilience/circuit-breaker';
 import { isPermanentEventError } from '../resilience/errors';
@@ -36,6 +37,8 @@ export interface ConsumerDeps {
   storeBreaker?: StoreBreaker;
   /** The ordering buffer (shared/ordering/buffer.ts), only when the feature is on; absent, the consumer makes no extra call. */
   ordering?: OrderingHook;
+  /** Defaults to the catalogue bundled at build time, compiled here, at cold start: a wrong entry fails the init naming the file, entry and fix. */
+  catalogue?: TopicCatalogue;
 }
 
 /** Input of the idempotent step: the event plus a nonce that tells a fresh run from a replayed result. */
@@ -54,10 +57,11 @@ interface BatchState {
   handled: Map<string, string>;
 }
 
-export function createEventConsumer({ config, logger, dynamoDb, documentClient, sqs, storeBreaker, ordering }: ConsumerDeps) {
+export function createEventConsumer({ config, logger, dynamoDb, documentClient, sqs, storeBreaker, ordering, catalogue = builtInCatalogue() }: ConsumerDeps) {
   const processor = new BatchProcessor(EventType.SQS);
   const idempotencyConfig = new IdempotencyConfig({
-    eventKeyJmesPath: 'digest',
+    // The content digest, re-keyed per EventBridge replay (GenesysEvent.idempotencyKey).
+    eventKeyJmesPath: 'idempotencyKey',
     expiresAfterSeconds: config.idempotencyTtlSeconds,
   });
   const persistenceStore = new DynamoDBPersistenceLayer({
@@ -92,7 +96,7 @@ export function createEventConsumer({ config, logger, dynamoDb, documentClient, 
     const { tally } = batch;
     let event: GenesysEvent;
     try {
-      event = parseGenesysEvent(record.body, limits);
+      event = parseGenesysEvent(record.body, limits, catalogue);
     } catch (error) {
       if (!isPermanentEventError(error)) throw error;
       await deadLetter(sqs, config.bufferDlqUrl, record, error, config.functionName);
@@ -100,6 +104,8 @@ export function createEventConsumer({ config, logger, dynamoDb, documentClient, 
       logger.warn('record dead-lettered', { messageId: record.messageId, errorClass: error.reason, error: error.message });
       return;
     }
+    // The detail-type chose the catalogue entry (it is what the rules routed by); a topicName that does not follow it is counted, not refused.
+    if (event.topicMismatch) tally.topicMismatch += 1;
     const attempt = randomUUID();
     let result: ProjectionResult;
     try {

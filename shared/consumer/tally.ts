@@ -11,10 +11,12 @@ export interface BatchTally {
   shortCircuited: number;
   /** Times the projection store's circuit breaker opened during the batch. */
   circuitOpened: number;
+  /** Records whose detail.topicName does not follow their detail-type (the detail-type decided how they were stored). */
+  topicMismatch: number;
   deadLettered: Partial<Record<PermanentReason, number>>;
 }
 
-export const emptyTally = (): BatchTally => ({ received: 0, projected: 0, stale: 0, duplicate: 0, failed: 0, shortCircuited: 0, circuitOpened: 0, deadLettered: {} });
+export const emptyTally = (): BatchTally => ({ received: 0, projected: 0, stale: 0, duplicate: 0, failed: 0, shortCircuited: 0, circuitOpened: 0, topicMismatch: 0, deadLettered: {} });
 
 export function addTally(into: BatchTally, from: BatchTally): BatchTally {
   into.received += from.received;
@@ -24,6 +26,7 @@ export function addTally(into: BatchTally, from: BatchTally): BatchTally {
   into.failed += from.failed;
   into.shortCircuited += from.shortCircuited ?? 0;
   into.circuitOpened += from.circuitOpened ?? 0;
+  into.topicMismatch += from.topicMismatch ?? 0;
   for (const [reason, n] of Object.entries(from.deadLettered) as Array<[PermanentReason, number]>) {
     into.deadLettered[reason] = (into.deadLettered[reason] ?? 0) + n;
   }

@@ -3,20 +3,13 @@
 // named reason; unknown fields and unknown topics pass through (payloads drift
 // between Genesys releases, design §2).
 import { z } from 'zod';
+import { TOPIC_CATALOGUE_FILES } from '../config/topic-catalogue-files';
 import { PermanentEventError } from '../resilience/errors';
 import { contentDigest } from './canonical-json';
+import { compileCatalogue, fillTemplate, readPath, topicIds, type TemplateGap, type TopicCatalogue, type TopicEntry, type TopicMode } from './catalogue';
 import { containsReplacementCharacter, firstDuplicateKey } from './json-guard';
 import { orderKey } from './order-key';
 import { parseIsoMs } from './times';
-import {
-  aspectKeys,
-  conversationEventSuffix,
-  entityKeys,
-  queueIdFromTopic,
-  topicFamily,
-  userIdFromTopic,
-  type TopicFamily,
-} from './topics';
 
 export interface GenesysEvent {
   /** EventBridge envelope id of this copy. */
@@ -24,16 +17,35 @@ export interface GenesysEvent {
   detailType: string;
   source: string;
   topicName: string;
-  family: TopicFamily;
+  /** Catalogue family (its file name), or `other` for a topic no file names. */
+  family: string;
+  /** Catalogue entry within the family. */
+  topic: string;
+  mode: TopicMode;
   entity: string;
   aspect: string;
   eventTimeMs: number;
   detailTimestampMs: number;
   digest: string;
   orderKey: string;
+  /**
+   * What idempotency is keyed on: the content digest, or, for an event an
+   * EventBridge replay sent (envelope `replay-name`), the digest within that
+   * replay. A replay re-sends content the live path already recorded, and a
+   * rebuild after a catalogue change must project it again; copies within
+   * one replay still collapse.
+   */
+  idempotencyKey: string;
+  replayName?: string;
+  /** detail.topicName does not follow the detail-type's pattern; the detail-type decides the entry (it is what the rules routed by). */
+  topicMismatch: boolean;
   correlationId?: string;
   eventBody: Record<string, unknown>;
 }
+
+let builtIn: TopicCatalogue | undefined;
+/** The catalogue shipped with this build (bundled into the Lambda; read from terraform/topic-catalogue/ when unbundled), compiled once. */
+export const builtInCatalogue = (): TopicCatalogue => (builtIn ??= compileCatalogue(TOPIC_CATALOGUE_FILES));
 
 export interface ParseLimits {
   maxEventBytes: number;
@@ -50,6 +62,7 @@ const EnvelopeSchema = z.looseObject({
   'detail-type': z.string().min(1).max(512),
   source: z.string().min(1).max(256),
   time: z.string().optional(),
+  'replay-name': z.string().min(1).max(64).optional(),
 });
 
 const DetailSchema = z.looseObject({
@@ -58,19 +71,6 @@ const DetailSchema = z.looseObject({
   metadata: z.looseObject({ CorrelationId: z.string().max(256).optional() }).optional(),
   timestamp: z.string().optional(),
 });
-
-const ConversationBody = z.looseObject({
-  conversationId: id,
-  participantId: id.optional(),
-  eventTime: z.number(),
-});
-const AuditBody = z.looseObject({
-  entityType: z.string().min(1).max(128),
-  entity: z.looseObject({ id }),
-  eventTime: z.string(),
-});
-const PresenceBody = z.looseObject({ modifiedDate: z.string() });
-const RoutingBody = z.looseObject({ id });
 
 const DEFAULT_MAX_DEPTH = 32;
 
@@ -112,62 +112,38 @@ function parseJson(body: string): unknown {
   }
 }
 
-interface Placement {
-  entity: string;
-  aspect: string;
-  /** Event time from the body, when the family carries one. */
-  eventTimeMs?: number;
+function gap(entry: TopicEntry, what: string, missing: TemplateGap): PermanentEventError {
+  return new PermanentEventError('schema-violation', `${missing.label}: ${missing.problem} (the ${what} of catalogue entry ${entry.family}/${entry.name})`);
 }
 
-function place(family: TopicFamily, detailType: string, topicName: string, body: Record<string, unknown>): Placement {
-  switch (family) {
-    case 'conversation-detail': {
-      const parsed = ConversationBody.safeParse(body);
-      if (!parsed.success) throw schemaViolation('detail.eventBody', parsed.error);
-      const { eventTime, conversationId, participantId } = parsed.data;
-      if (!Number.isSafeInteger(eventTime) || eventTime < 0) {
-        throw new PermanentEventError('invalid-event-time', `eventBody.eventTime ${eventTime} is not a non-negative epoch-ms integer`);
-      }
-      return {
-        entity: entityKeys.conversation(conversationId),
-        aspect: aspectKeys.conversationEvent(participantId, conversationEventSuffix(detailType)),
-        eventTimeMs: eventTime,
-      };
+function fill(entry: TopicEntry, what: 'entity' | 'aspect', input: Parameters<typeof fillTemplate>[1]): string {
+  const key = fillTemplate(entry[what], input);
+  if (typeof key !== 'string') throw gap(entry, what, key);
+  return key;
+}
+
+/** Event time from where the entry says it is; undefined for "none" (detail.timestamp, then the envelope time, apply). */
+function bodyEventTime(entry: TopicEntry, detail: Record<string, unknown>, eventBody: Record<string, unknown>): number | undefined {
+  const { format, root, path, label } = entry.eventTime;
+  if (format === 'none' || !path) return undefined;
+  const value = readPath(root === 'eventBody' ? eventBody : detail, path);
+  if (format === 'epoch-ms') {
+    if (typeof value !== 'number') throw new PermanentEventError('schema-violation', `${label}: expected an epoch-ms number, got ${value === undefined ? 'nothing' : typeof value}`);
+    if (!Number.isSafeInteger(value) || value < 0) {
+      throw new PermanentEventError('invalid-event-time', `${label} ${value} is not a non-negative epoch-ms integer`);
     }
-    case 'audits': {
-      const parsed = AuditBody.safeParse(body);
-      if (!parsed.success) throw schemaViolation('detail.eventBody', parsed.error);
-      const ms = parseIsoMs(parsed.data.eventTime);
-      if (ms === undefined || ms < 0) {
-        throw new PermanentEventError('invalid-event-time', `eventBody.eventTime ${JSON.stringify(parsed.data.eventTime).slice(0, 64)} is not an ISO-8601 instant`);
-      }
-      return { entity: entityKeys.audit(parsed.data.entityType, parsed.data.entity.id), aspect: aspectKeys.audit, eventTimeMs: ms };
-    }
-    case 'user-presence': {
-      const parsed = PresenceBody.safeParse(body);
-      if (!parsed.success) throw schemaViolation('detail.eventBody', parsed.error);
-      const userId = userIdFromTopic(topicName);
-      if (!userId) throw new PermanentEventError('schema-violation', `topicName ${topicName.slice(0, 128)} is not v2.users.<id>.presence`);
-      const ms = parseIsoMs(parsed.data.modifiedDate);
-      if (ms === undefined || ms < 0) {
-        throw new PermanentEventError('invalid-event-time', `eventBody.modifiedDate ${JSON.stringify(parsed.data.modifiedDate).slice(0, 64)} is not an ISO-8601 instant`);
-      }
-      return { entity: entityKeys.user(userId), aspect: aspectKeys.presence, eventTimeMs: ms };
-    }
-    case 'routing-queue-conversations': {
-      const parsed = RoutingBody.safeParse(body);
-      if (!parsed.success) throw schemaViolation('detail.eventBody', parsed.error);
-      const queueId = queueIdFromTopic(topicName);
-      if (!queueId) throw new PermanentEventError('schema-violation', `topicName ${topicName.slice(0, 128)} is not v2.routing.queues.<id>.conversations`);
-      return { entity: entityKeys.conversation(parsed.data.id), aspect: aspectKeys.queue(queueId) };
-    }
-    case 'other':
-      return { entity: entityKeys.topic(topicName), aspect: aspectKeys.latest };
+    return value;
   }
+  if (typeof value !== 'string') throw new PermanentEventError('schema-violation', `${label}: expected an ISO-8601 string, got ${value === undefined ? 'nothing' : typeof value}`);
+  const ms = parseIsoMs(value);
+  if (ms === undefined || ms < 0) {
+    throw new PermanentEventError('invalid-event-time', `${label} ${JSON.stringify(value).slice(0, 64)} is not an ISO-8601 instant`);
+  }
+  return ms;
 }
 
 /** Parses one buffer message body; throws PermanentEventError naming why it can never be applied. */
-export function parseGenesysEvent(body: string, limits: ParseLimits): GenesysEvent {
+export function parseGenesysEvent(body: string, limits: ParseLimits, catalogue: TopicCatalogue = builtInCatalogue()): GenesysEvent {
   const bytes = Buffer.byteLength(body, 'utf8');
   if (bytes > limits.maxEventBytes) {
     throw new PermanentEventError('oversize', `body is ${bytes} bytes; the limit is ${limits.maxEventBytes}`);
@@ -200,12 +176,12 @@ export function parseGenesysEvent(body: string, limits: ParseLimits): GenesysEve
 
   const detailType = envelope.data['detail-type'];
   const { topicName, eventBody, metadata, timestamp } = detail.data;
-  const family = topicFamily(detailType);
-  const placement = place(family, detailType, topicName, eventBody);
-  for (const [what, key, max] of [['entity', placement.entity, MAX_ENTITY_BYTES], ['aspect', placement.aspect, MAX_ASPECT_BYTES]] as const) {
-    const keyBytes = Buffer.byteLength(key, 'utf8');
-    if (keyBytes > max) throw new PermanentEventError('schema-violation', `${what} key is ${keyBytes} bytes; DynamoDB allows ${max}`);
-  }
+  const entry = catalogue.match(detailType);
+  const ids = topicIds(detailType, topicName);
+  const detailRecord = rawDetail as Record<string, unknown>;
+  const keyInput = { detail: detailRecord, eventBody, detailType, topicName, ids, orderKey: '', ...(entry.prefixLength !== undefined ? { prefixLength: entry.prefixLength } : {}) };
+  const entity = fill(entry, 'entity', keyInput);
+  const bodyTimeMs = bodyEventTime(entry, detailRecord, eventBody);
   // Re-serialised JSON can be longer than the body (a number written `9e20`
   // comes back as 21 digits: at most ~6x), so only smaller bodies skip the check.
   if (bytes > MAX_STORED_BODY_BYTES / 6) {
@@ -216,9 +192,9 @@ export function parseGenesysEvent(body: string, limits: ParseLimits): GenesysEve
   }
 
   const detailTimestampMs = parseIsoMs(timestamp);
-  // Families without a time in the body fall back to detail.timestamp, then to
+  // Topics without a time in the body fall back to detail.timestamp, then to
   // the envelope time (second precision) — design §2.
-  const eventTimeMs = placement.eventTimeMs ?? detailTimestampMs ?? parseIsoMs(envelope.data.time);
+  const eventTimeMs = bodyTimeMs ?? detailTimestampMs ?? parseIsoMs(envelope.data.time);
   if (eventTimeMs === undefined || eventTimeMs < 0) {
     throw new PermanentEventError('invalid-event-time', 'no usable event time: neither detail.timestamp nor the envelope time is an ISO-8601 instant');
   }
@@ -230,21 +206,45 @@ export function parseGenesysEvent(body: string, limits: ParseLimits): GenesysEve
     );
   }
 
-  const digest = contentDigest(rawDetail);
-  const parts = { eventTimeMs, detailTimestampMs: detailTimestampMs ?? 0, digest };
+  const digest = contentDigest(contentOf(detailRecord));
+  const key = orderKey({ eventTimeMs, detailTimestampMs: detailTimestampMs ?? 0, digest });
+  const aspect = fill(entry, 'aspect', { ...keyInput, orderKey: key });
+  for (const [what, value, max] of [['entity', entity, MAX_ENTITY_BYTES], ['aspect', aspect, MAX_ASPECT_BYTES]] as const) {
+    const keyBytes = Buffer.byteLength(value, 'utf8');
+    if (keyBytes > max) throw new PermanentEventError('schema-violation', `${what} key is ${keyBytes} bytes; DynamoDB allows ${max}`);
+  }
+  const replayName = envelope.data['replay-name'];
   return {
     eventId: envelope.data.id,
     detailType,
     source: envelope.data.source,
     topicName,
-    family,
-    entity: placement.entity,
-    aspect: placement.aspect,
+    family: entry.family,
+    topic: entry.name,
+    mode: entry.mode,
+    entity,
+    aspect,
     eventTimeMs,
-    detailTimestampMs: parts.detailTimestampMs,
+    detailTimestampMs: detailTimestampMs ?? 0,
     digest,
-    orderKey: orderKey(parts),
+    orderKey: key,
+    idempotencyKey: replayName ? `${digest}@replay/${replayName}` : digest,
+    ...(replayName ? { replayName } : {}),
+    topicMismatch: ids === undefined,
     ...(metadata?.CorrelationId ? { correlationId: metadata.CorrelationId } : {}),
     eventBody,
   };
+}
+
+/**
+ * The part of detail that is the event's content. metadata is delivery
+ * information: its CorrelationId is shared by every event of a conversation
+ * and Genesys re-sends events with it ending in `-archival`; were it part of
+ * the digest, such a re-send would not collapse with the original (a stream
+ * aspect would keep the utterance twice).
+ */
+function contentOf(detail: Record<string, unknown>): Record<string, unknown> {
+  if (!('metadata' in detail)) return detail;
+  const { metadata: _delivery, ...content } = detail;
+  return content;
 }

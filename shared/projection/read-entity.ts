@@ -16,16 +16,17 @@ export interface EntityView {
   latestAspect: string;
 }
 
-export async function readEntityItems(client: DynamoDBDocumentClient, tableName: string, entity: string): Promise<ProjectionItem[]> {
+/** Every item of an entity, or only the aspects starting with aspectPrefix (e.g. `transcript/`: a key condition, so DynamoDB reads no other item). */
+export async function readEntityItems(client: DynamoDBDocumentClient, tableName: string, entity: string, aspectPrefix?: string): Promise<ProjectionItem[]> {
   const items: ProjectionItem[] = [];
   let startKey: Record<string, unknown> | undefined;
   do {
     const page = await client.send(
       new QueryCommand({
         TableName: tableName,
-        KeyConditionExpression: '#entity = :entity',
-        ExpressionAttributeNames: { '#entity': 'entity' },
-        ExpressionAttributeValues: { ':entity': entity },
+        KeyConditionExpression: aspectPrefix ? '#entity = :entity AND begins_with(#aspect, :prefix)' : '#entity = :entity',
+        ExpressionAttributeNames: aspectPrefix ? { '#entity': 'entity', '#aspect': 'aspect' } : { '#entity': 'entity' },
+        ExpressionAttributeValues: aspectPrefix ? { ':entity': entity, ':prefix': aspectPrefix } : { ':entity': entity },
         ConsistentRead: true,
         ExclusiveStartKey: startKey,
       }),
@@ -36,11 +37,13 @@ export async function readEntityItems(client: DynamoDBDocumentClient, tableName:
   return items;
 }
 
+/** Aspects in order-key order (event time first), so a stream such as a transcript reads in the order it was spoken. */
 export function toEntityView(entity: string, items: ProjectionItem[]): EntityView | undefined {
   if (items.length === 0) return undefined;
   const aspects: Record<string, EntityAspectView> = {};
-  let latest = items[0]!;
-  for (const item of items) {
+  const ordered = [...items].sort((a, b) => (a.orderKey < b.orderKey ? -1 : a.orderKey > b.orderKey ? 1 : 0));
+  let latest = ordered[0]!;
+  for (const item of ordered) {
     aspects[item.aspect] = {
       eventId: item.eventId,
       eventTime: item.eventTime,

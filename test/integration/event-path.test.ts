@@ -99,12 +99,15 @@ describe('bad input', () => {
     expect(Object.keys(view?.aspects ?? {}).sort()).toEqual(valid.map((_, i) => `p${i}/customer.start`).sort());
   });
 
-  it('stores an unknown topic under topic/<topicName> instead of failing', async () => {
+  it('stores an unknown topic under topic/<topicName>, every event kept, instead of failing', async () => {
     const topicName = `v2.flows.outcomes.${randomUUID()}`;
-    const summary = await replayLines(stack, [JSON.stringify(unknownTopicEvent({ topicName }))], QUICK);
-    expect(summary.projected).toBe(1);
+    const summary = await replayLines(stack, [JSON.stringify(unknownTopicEvent({ topicName })), JSON.stringify(unknownTopicEvent({ topicName, timestampMs: Date.now() - 1000 }))], QUICK);
+    expect(summary.projected).toBe(2);
     const view = await entity(`topic/${topicName}`);
-    expect(view?.aspects.latest?.data).toEqual({ value: 1, brandNew: { field: true } });
+    const aspects = Object.keys(view?.aspects ?? {});
+    expect(aspects).toHaveLength(2);
+    expect(aspects.every((a) => a.startsWith('event/'))).toBe(true);
+    expect(view?.aspects[aspects[0]!]?.data).toEqual({ value: 1, brandNew: { field: true } });
   });
 });
 

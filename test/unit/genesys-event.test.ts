@@ -44,9 +44,9 @@ describe('event time and keys per topic family', () => {
     expect(e).toMatchObject({ family: 'routing-queue-conversations', entity: 'conversation/c-5', aspect: 'queue/q-3', eventTimeMs: BASE_TIME + 42 });
   });
 
-  it('unknown topic: accepted and keyed by topicName, time from detail.timestamp', () => {
+  it('unknown topic: accepted and kept as a stream under topic/<topicName>, time from detail.timestamp', () => {
     const e = parse(unknownTopicEvent({ topicName: 'v2.flows.outcomes.f-1', timestampMs: BASE_TIME + 7 }));
-    expect(e).toMatchObject({ family: 'other', entity: 'topic/v2.flows.outcomes.f-1', aspect: 'latest', eventTimeMs: BASE_TIME + 7 });
+    expect(e).toMatchObject({ family: 'other', mode: 'stream', entity: 'topic/v2.flows.outcomes.f-1', aspect: `event/${e.orderKey}`, eventTimeMs: BASE_TIME + 7 });
   });
 
   it('unknown topic without detail.timestamp falls back to the envelope time', () => {

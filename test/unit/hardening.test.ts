@@ -83,7 +83,7 @@ describe('every kind of bad input has a named reason', () => {
   it('an unknown topic is accepted and stored under topic/<topicName>', () => {
     const event = parseGenesysEvent(JSON.stringify(unknownTopicEvent({ topicName: 'v2.brand.new.thing' })), LIMITS);
     expect(event.entity).toBe('topic/v2.brand.new.thing');
-    expect(event.aspect).toBe('latest');
+    expect(event.aspect).toBe(`event/${event.orderKey}`);
   });
 
   it('refuses keys and items DynamoDB would refuse on every retry', () => {
