@@ -26,6 +26,7 @@ import {
   buildViberCallback,
   buildWhatsAppWebhook,
   lineUserId,
+  signWhatsApp,
   signedRequest,
   whatsappUserId,
 } from '../fixtures/messaging-webhooks';
@@ -220,6 +221,22 @@ describe('loop prevention and other platforms', () => {
     expect(await ok.text()).toBe('1158201444');
     const wrong = await fetch(`${server.url}/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=nope&hub.challenge=1`);
     expect(wrong.status).toBe(403);
+  });
+});
+
+describe('the local HTTP API', () => {
+  it('passes a non-text content type base64-encoded, and the signature still holds on the exact bytes', async () => {
+    const hook = buildWhatsAppWebhook({ messages: [{ from: whatsappUserId(), text: 'olá 👋' }] });
+    const { headers } = signedRequest('whatsapp', hook.body);
+    const binary = await send('whatsapp', hook.body, { ...headers, 'Content-Type': 'application/octet-stream' });
+    expect(binary.json()).toEqual({ accepted: 1, ignored: 0 });
+    expect(bodies(await drain(queues.inbound.url)).map((m) => m.text)).toEqual(['olá 👋']);
+
+    // Bytes that are not UTF-8: base64 keeps them exact, so the signature holds and the parse names the problem.
+    const invalid = Buffer.concat([Buffer.from('{"object":"whatsapp_business_account","entry":["'), Buffer.from([0xc3, 0x28]), Buffer.from('"]}')]);
+    const res = await fetch(`${server.url}/webhooks/whatsapp`, { method: 'POST', headers: { 'content-type': 'application/octet-stream', ...signWhatsApp(invalid, LOCAL_WEBHOOK_SECRETS.whatsappAppSecret) }, body: invalid });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: 'malformed', reason: 'body is not valid UTF-8' });
   });
 });
 

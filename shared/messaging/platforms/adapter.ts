@@ -117,6 +117,13 @@ export function parseBody(rawBody: Buffer | string, options: NormaliseOptions | 
 
 export const receivedAtOf = (options: NormaliseOptions | undefined): string => options?.receivedAt ?? new Date().toISOString();
 
+/** Adds one event's outcome to the result: a message to queue, or a reason it is acknowledged and not queued. */
+export function addOutcome(result: Normalised, outcome: InboundMessage | Ignored): Normalised {
+  if ('reason' in outcome) result.ignored.push(outcome);
+  else result.messages.push(outcome);
+  return result;
+}
+
 /** Strips undefined optional fields so queue bodies stay small and deterministic. */
 export function compact<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;

@@ -13,6 +13,7 @@ import {
   type Verification,
   type WebhookHeaders,
   WebhookShapeError,
+  addOutcome,
   compact,
   isObject,
   isOutboundEcho,
@@ -42,9 +43,7 @@ export function normalise(rawBody: Buffer | string, options?: NormaliseOptions):
   const receivedAt = receivedAtOf(options);
   const result: Normalised = { messages: [], ignored: [] };
   for (const event of body.events) {
-    const outcome = normaliseEvent(event, receivedAt);
-    if ('reason' in outcome) result.ignored.push(outcome);
-    else result.messages.push(outcome);
+    addOutcome(result, normaliseEvent(event, receivedAt));
   }
   return result;
 }

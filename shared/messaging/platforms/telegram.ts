@@ -19,6 +19,7 @@ import {
   type WebhookHeaders,
   OK,
   WebhookShapeError,
+  addOutcome,
   compact,
   constantTimeEqual,
   header,
@@ -53,8 +54,7 @@ export function normalise(rawBody: Buffer | string, options?: NormaliseOptions):
   if (!isObject(update)) throw new WebhookShapeError('Telegram update is not a JSON object');
   const eventId = idText(update.update_id);
   if (!eventId) throw new WebhookShapeError('Telegram update has no integer update_id');
-  const outcome = normaliseUpdate(update, eventId, receivedAtOf(options));
-  return 'reason' in outcome ? { messages: [], ignored: [outcome] } : { messages: [outcome], ignored: [] };
+  return addOutcome({ messages: [], ignored: [] }, normaliseUpdate(update, eventId, receivedAtOf(options)));
 }
 
 function normaliseUpdate(update: JsonObject, eventId: string, receivedAt: string): InboundMessage | Ignored {

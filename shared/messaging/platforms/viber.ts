@@ -18,6 +18,7 @@ import {
   type Verification,
   type WebhookHeaders,
   WebhookShapeError,
+  addOutcome,
   compact,
   isObject,
   isOutboundEcho,
@@ -47,8 +48,7 @@ export function normalise(rawBody: Buffer | string, options?: NormaliseOptions):
   if (!isObject(body)) throw new WebhookShapeError('Viber callback is not a JSON object');
   // Read from the text, never from `body.message_token` (a double that lost the low digits).
   const token = integerIdText(topLevelMemberText(text, 'message_token'));
-  const outcome = normaliseEvent(body, token, receivedAtOf(options));
-  return 'reason' in outcome ? { messages: [], ignored: [outcome] } : { messages: [outcome], ignored: [] };
+  return addOutcome({ messages: [], ignored: [] }, normaliseEvent(body, token, receivedAtOf(options)));
 }
 
 function normaliseEvent(body: JsonObject, token: string | undefined, receivedAt: string): InboundMessage | Ignored {

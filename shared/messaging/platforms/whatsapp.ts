@@ -15,6 +15,7 @@ import {
   type Verification,
   type WebhookHeaders,
   WebhookShapeError,
+  addOutcome,
   compact,
   isObject,
   isOutboundEcho,
@@ -73,9 +74,7 @@ function normaliseValue(value: JsonObject, receivedAt: string, result: Normalise
     if (waId && name) nicknames.set(waId, name);
   }
   for (const message of Array.isArray(value.messages) ? value.messages : []) {
-    const outcome = normaliseMessage(message, nicknames, receivedAt);
-    if ('reason' in outcome) result.ignored.push(outcome);
-    else result.messages.push(outcome);
+    addOutcome(result, normaliseMessage(message, nicknames, receivedAt));
   }
 }
 
