@@ -16,12 +16,15 @@ const WEBHOOK_SECRET_FIELDS = ['lineChannelSecret', 'telegramSecretToken', 'vibe
 
 const logger = new Logger({ serviceName: 'messaging-ingest' });
 const config = readIngestConfig();
-const secretsClient = secretsManagerClient({ maxAttempts: 2 });
+// A webhook must be answered well inside Genesys's 10 s and the function's
+// timeout (ingest_timeout_seconds, default 6): short timeouts everywhere, and
+// the SQS retries are the ingest core's own (each batch up to 3 sends, a resend
+// only while at least one more attempt fits in the invocation).
+const SQS_REQUEST_TIMEOUT_MS = 2000;
+const secretsClient = secretsManagerClient({ maxAttempts: 2, connectionTimeoutMs: 1000, requestTimeoutMs: 1500 });
 
 const ingest = createIngest({
-  // A webhook must be answered in well under Genesys's 10 s: short timeouts,
-  // and the retries are the ingest core's own (each batch up to 3 sends).
-  sqs: sqsClient({ maxAttempts: 1, connectionTimeoutMs: 1000, requestTimeoutMs: 2000 }),
+  sqs: sqsClient({ maxAttempts: 1, connectionTimeoutMs: 1000, requestTimeoutMs: SQS_REQUEST_TIMEOUT_MS }),
   inboundQueueUrl: config.inboundQueueUrl,
   outboundQueueUrl: config.outboundQueueUrl,
   maxWebhookBytes: config.maxWebhookBytes,
@@ -29,10 +32,11 @@ const ingest = createIngest({
     readJsonSecret<WebhookSecrets>(config.webhookSecretsArn, { maxAgeMs: WEBHOOK_SECRETS_MAX_AGE_MS, client: secretsClient, parse: stringFields(WEBHOOK_SECRET_FIELDS) }),
   logger,
   correlate: (id) => logger.setCorrelationId(id),
+  enqueue: { minRemainingMsToRetry: SQS_REQUEST_TIMEOUT_MS + 500 },
 });
 
 export const handler = async (event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyStructuredResultV2> => {
   logger.addContext(context);
   logger.setCorrelationId(event.requestContext.requestId);
-  return toHttpApiResult(await ingest.handle(fromHttpApiEvent(event)));
+  return toHttpApiResult(await ingest.handle(fromHttpApiEvent(event), () => context.getRemainingTimeInMillis()));
 };

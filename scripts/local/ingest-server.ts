@@ -9,20 +9,28 @@
 // lower-cased headers (repeated ones joined with commas, cookies moved to
 // `cookies`), requestContext.http.method, and the body as UTF-8 text for text
 // content types or base64 with isBase64Encoded for the rest (no content type
-// included), as function URLs and HTTP APIs do. A handler that throws is
+// included), as function URLs and HTTP APIs do. A handler that throws or
+// runs past the function timeout (the module's ingest_timeout_seconds) is
 // answered like API Gateway: 500 {"message":"Internal Server Error"}.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
+import { readVariableDefaults } from '../../shared/config/stack-spec';
 import { DEFAULT_MAX_WEBHOOK_BYTES, MESSAGING_ENV } from '../../shared/messaging/contract';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './aws-env';
 import { lambdaContext, loadBundle } from './lambda-runtime';
 import { HOST } from './moto';
+import { MESSAGING_VARIABLES_FILE } from './provision-messaging';
 
 export const INGEST_FUNCTION = 'messaging-ingest';
-/** The function's timeout in the Terraform module is the same order: the webhook must be answered well inside Genesys's 10 s. */
-const INVOCATION_TIMEOUT_MS = 10_000;
+
+/** The invocation's time limit, from the module's ingest_timeout_seconds default (one source of truth with the Terraform). */
+export async function ingestTimeoutMs(file = MESSAGING_VARIABLES_FILE): Promise<number> {
+  const seconds = (await readVariableDefaults(file))('ingest_timeout_seconds');
+  if (typeof seconds !== 'number') throw new Error(`${file}: variable "ingest_timeout_seconds" needs a number default; the local ingest server uses it.`);
+  return seconds * 1000;
+}
 
 export interface IngestServer {
   url: string;
@@ -36,6 +44,7 @@ export const isTextContentType = (contentType: string | undefined): boolean => c
 
 export async function startIngestServer(options: { env: Record<string, string>; port?: number }): Promise<IngestServer> {
   const maxBytes = Number(options.env[MESSAGING_ENV.maxWebhookBytes] ?? DEFAULT_MAX_WEBHOOK_BYTES);
+  const timeoutMs = await ingestTimeoutMs();
   const handler = await loadBundle<APIGatewayProxyEventV2, APIGatewayProxyResultV2>(INGEST_FUNCTION, options.env);
 
   const server = createServer((req, res) => {
@@ -57,11 +66,18 @@ export async function startIngestServer(options: { env: Record<string, string>; 
     }
     const event = httpApiEvent(req, body, res.socket?.localPort);
     let result: APIGatewayProxyResultV2;
+    let timer: NodeJS.Timeout | undefined;
     try {
-      result = await handler(event, lambdaContext(INGEST_FUNCTION, INVOCATION_TIMEOUT_MS, LOCAL_REGION, LOCAL_ACCOUNT));
+      // Past its timeout Lambda stops the function and API Gateway answers 500, as a thrown error.
+      const timedOut = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('Task timed out')), timeoutMs);
+      });
+      result = await Promise.race([handler(event, lambdaContext(INGEST_FUNCTION, timeoutMs, LOCAL_REGION, LOCAL_ACCOUNT)), timedOut]);
     } catch {
       writeJson(res, 500, { message: 'Internal Server Error' });
       return;
+    } finally {
+      clearTimeout(timer);
     }
     writeResult(res, result);
   }

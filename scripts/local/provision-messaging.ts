@@ -4,10 +4,15 @@
 // redrive policy, explicit deduplication ids, high-throughput FIFO. Idempotent
 // (CreateQueue with the same attributes returns the existing queue), so
 // `local up` and the tests can call it on every run.
+import { join } from 'node:path';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { CreateSecretCommand, PutSecretValueCommand, ResourceExistsException, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { secretsManagerClient } from '../../shared/aws/clients';
+import { TERRAFORM_DIR } from '../../shared/config/stack-spec';
 import type { WebhookSecrets } from '../../shared/messaging/contract';
+
+/** terraform/modules/messaging-gateway/variables.tf: the one source of the messaging settings the local stack reads. */
+export const MESSAGING_VARIABLES_FILE = join(TERRAFORM_DIR, 'modules', 'messaging-gateway', 'variables.tf');
 
 export const MESSAGING_QUEUES = ['inbound', 'outbound', 'maintenance'] as const;
 export type MessagingQueue = (typeof MESSAGING_QUEUES)[number];

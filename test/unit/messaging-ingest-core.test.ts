@@ -80,6 +80,16 @@ describe('enqueueAll', () => {
     expect(calls).toHaveLength(3);
   });
 
+  it('does not start a resend that would not finish inside the invocation', async () => {
+    const { sqs, calls } = stubSqs(() => 'fail');
+    // Each send costs 2 s of a 5 s invocation: after the first, 3 s are left (a resend fits); after the second, 1 s.
+    let remaining = 5000;
+    const remainingMs = () => (remaining -= 2000);
+    const error = await enqueueAll(sqs, 'q', [entry('a', 1)], { ...noSleep, attempts: 5, remainingMs, minRemainingMsToRetry: 2500 }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'EnqueueFailedError', codes: ['InternalError', 'NoTimeLeft'] });
+    expect(calls).toHaveLength(2);
+  });
+
   it('escapes the two characters SQS refuses that JSON.stringify leaves raw', () => {
     const json = JSON.stringify({ text: 'a\uFFFEb\uFFFF' });
     expect(sqsSafeJson(json)).toBe('{"text":"a\\ufffeb\\uffff"}');

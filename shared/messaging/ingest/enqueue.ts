@@ -74,6 +74,13 @@ export interface EnqueueOptions {
   retryBaseMs?: number;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
+  /**
+   * Time left to answer (the invocation's remaining time). A resend starts
+   * only if at least `minRemainingMsToRetry` is left, so a slow queue ends in
+   * our own 503, not in a function timeout (which API Gateway turns into a 500).
+   */
+  remainingMs?: () => number;
+  minRemainingMsToRetry?: number;
 }
 
 export const DEFAULT_ENQUEUE_ATTEMPTS = 3;
@@ -94,7 +101,13 @@ export async function enqueueAll(sqs: SQSClient, queueUrl: string, entries: read
     }));
     const codes = new Set<string>();
     for (let attempt = 1; attempt <= attempts && pending.length > 0; attempt++) {
-      if (attempt > 1) await sleep(Math.round(random() * base * 2 ** (attempt - 2)));
+      if (attempt > 1) {
+        if (options.remainingMs && options.remainingMs() < (options.minRemainingMsToRetry ?? 0)) {
+          codes.add('NoTimeLeft');
+          break;
+        }
+        await sleep(Math.round(random() * base * 2 ** (attempt - 2)));
+      }
       try {
         const answer = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: pending }));
         const failed = new Set((answer.Failed ?? []).map((f) => f.Id));

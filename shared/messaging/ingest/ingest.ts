@@ -88,16 +88,17 @@ export function createIngest(deps: IngestDependencies) {
   const now = deps.now ?? (() => new Date());
   const log = deps.logger;
 
-  async function handle(request: IngestRequest): Promise<IngestResponse> {
+  /** `remainingMs`: time left in the invocation (Lambda context), so retries stop before a timeout. */
+  async function handle(request: IngestRequest, remainingMs?: () => number): Promise<IngestResponse> {
     try {
-      return await route(request);
+      return await route(request, remainingMs);
     } catch (error) {
       log.error('ingest failed unexpectedly', { error: error as Error });
       return errorResponse(503, 'unavailable', 'internal error; retry later', { 'retry-after': String(RETRY_AFTER_SECONDS) });
     }
   }
 
-  async function route(request: IngestRequest): Promise<IngestResponse> {
+  async function route(request: IngestRequest, remainingMs: (() => number) | undefined): Promise<IngestResponse> {
     const match = ROUTE.exec(request.path);
     const name = match?.[1] ?? '';
     if (!isPlatform(name) && name !== 'genesys') return errorResponse(404, 'not_found', `no webhook at ${request.path}`);
@@ -126,10 +127,10 @@ export function createIngest(deps: IngestDependencies) {
       log.warn('webhook refused: malformed', { platform: target, reason: parsed.reason });
       return errorResponse(400, 'malformed', parsed.reason);
     }
-    return target === 'genesys' ? acceptGenesys(parsed.text, parsed.value) : acceptPlatform(target, parsed.text, parsed.value);
+    return target === 'genesys' ? acceptGenesys(parsed.text, parsed.value, remainingMs) : acceptPlatform(target, parsed.text, parsed.value, remainingMs);
   }
 
-  async function acceptPlatform(platform: Platform, text: string, value: unknown): Promise<IngestResponse> {
+  async function acceptPlatform(platform: Platform, text: string, value: unknown, remainingMs: (() => number) | undefined): Promise<IngestResponse> {
     let messages: InboundMessage[];
     let ignored: Ignored[];
     try {
@@ -143,7 +144,7 @@ export function createIngest(deps: IngestDependencies) {
     }
     if (messages[0]) deps.correlate?.(messages[0].eventId);
     const entries: FifoEntry[] = messages.map((m) => ({ body: JSON.stringify(m), groupId: inboundGroupId(m), deduplicationId: inboundDeduplicationId(m) }));
-    const failure = await enqueue(deps.inboundQueueUrl, entries, platform);
+    const failure = await enqueue(deps.inboundQueueUrl, entries, platform, remainingMs);
     if (failure) return failure;
     if (ignored.length > 0) log.debug('webhook events acknowledged, not enqueued', { platform, ignored });
     log.info('webhook accepted', { platform, accepted: messages.length, ignored: ignored.length });
@@ -151,7 +152,7 @@ export function createIngest(deps: IngestDependencies) {
     return jsonResponse(200, { accepted: messages.length, ignored: ignored.length });
   }
 
-  async function acceptGenesys(text: string, value: unknown): Promise<IngestResponse> {
+  async function acceptGenesys(text: string, value: unknown, remainingMs: (() => number) | undefined): Promise<IngestResponse> {
     const read = readGenesysOutbound(value);
     if (!read.ok) {
       log.warn('webhook refused: shape', { platform: 'genesys', reason: read.reason });
@@ -159,16 +160,16 @@ export function createIngest(deps: IngestDependencies) {
     }
     deps.correlate?.(read.envelope.id);
     // The raw text as Genesys sent it: the dispatcher reads every field; nothing is lost in a re-serialisation.
-    const failure = await enqueue(deps.outboundQueueUrl, [{ body: text, groupId: read.envelope.groupId, deduplicationId: read.envelope.deduplicationId }], 'genesys');
+    const failure = await enqueue(deps.outboundQueueUrl, [{ body: text, groupId: read.envelope.groupId, deduplicationId: read.envelope.deduplicationId }], 'genesys', remainingMs);
     if (failure) return failure;
     log.info('webhook accepted', { platform: 'genesys', accepted: 1, ignored: 0 });
     return jsonResponse(200, { accepted: 1, ignored: 0 });
   }
 
-  async function enqueue(queueUrl: string, entries: FifoEntry[], platform: Target): Promise<IngestResponse | undefined> {
+  async function enqueue(queueUrl: string, entries: FifoEntry[], platform: Target, remainingMs: (() => number) | undefined): Promise<IngestResponse | undefined> {
     if (entries.length === 0) return undefined;
     try {
-      await enqueueAll(deps.sqs, queueUrl, entries, deps.enqueue);
+      await enqueueAll(deps.sqs, queueUrl, entries, { ...deps.enqueue, ...(remainingMs ? { remainingMs } : {}) });
       return undefined;
     } catch (error) {
       if (error instanceof EntryTooLargeError) {
