@@ -1,3 +1,11 @@
+# `make bench`: the consumer against the guides' baseline (in-process under a
+# DynamoDB latency model, end to end on the local AWS, bundle size and init,
+# cost per million events; writes bench/results/<timestamp>.json and .svg),
+# then the cost of the resilience layer. Options through BENCH_ARGS, e.g.
+#   make bench BENCH_ARGS="--section consumer --latency-ms 8 --batch-size 10"
+# (--events, --consumer-rounds, --concurrency, --latency-ms, --sigma,
+#  --batch-size, --e2e-events, --init-runs, --out-dir, --rounds, --smoke;
+#  README "Performance against the guides' consumer").
 .PHONY: bench
-bench: $(NPM_STAMP) ## cost of the resilience layer as ratios to baselines run alongside (hardened parse vs JSON.parse, consumer with vs without the circuit breaker)
+bench: install build ## consumer vs the guides' baseline (events/s under a DynamoDB latency model, writes and $ per event, init, end to end) and the resilience layer's cost; result JSON + chart in bench/results/
 	npx tsx scripts/bench.ts $(BENCH_ARGS)

@@ -1,6 +1,13 @@
-// `make bench`: what the resilience layer costs, as ratios against baselines
-// measured in the same run on the same machine (absolute figures move with
-// the machine and its load; the ratios are what to compare):
+// `make bench`: two sections, each as ratios against baselines measured in
+// the same run on the same machine (absolute figures move with the machine
+// and its load; the ratios are what to compare).
+//
+// Consumer section (scripts/bench/consumer-bench.ts): the product's consumer
+// against the guides' reference consumer, in-process under a DynamoDB latency
+// model and end to end on the local AWS; writes bench/results/<timestamp>.json
+// and a chart beside it.
+//
+// Resilience section: what the resilience layer costs:
 //
 //   parse           hardened parse (size, UTF-8, duplicate keys, depth,
 //                   schema, digest) vs a plain JSON.parse of the same bodies
@@ -25,13 +32,57 @@ import type { StoreBreaker } from '../shared/resilience/circuit-breaker';
 import { generateBurst } from './lib/event-generator';
 import { lambdaContext } from './local/lambda-runtime';
 import { toSqsRecord } from './local/event-source-mapping';
+import { DEFAULT_CONSUMER_BENCH, DEFAULT_OUT_DIR, runConsumerBench, type ConsumerBenchOptions } from './bench/consumer-bench';
 
-const { values } = parseArgs({ options: { rounds: { type: 'string' } }, strict: true });
-const ROUNDS = Number(values.rounds ?? 7);
-if (!Number.isInteger(ROUNDS) || ROUNDS < 1) {
-  console.error(`bench: --rounds=${values.rounds} must be a positive integer`);
+const { values } = parseArgs({
+  options: {
+    rounds: { type: 'string' },
+    section: { type: 'string' },
+    smoke: { type: 'boolean' },
+    events: { type: 'string' },
+    'consumer-rounds': { type: 'string' },
+    concurrency: { type: 'string' },
+    'latency-ms': { type: 'string' },
+    sigma: { type: 'string' },
+    'batch-size': { type: 'string' },
+    'e2e-events': { type: 'string' },
+    'init-runs': { type: 'string' },
+    'out-dir': { type: 'string' },
+  },
+  strict: true,
+});
+
+function option(name: keyof typeof values, fallback: number, check: (n: number) => boolean, rule: string): number {
+  const raw = values[name];
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!check(n)) {
+    console.error(`bench: --${name}=${String(raw)} must be ${rule}`);
+    process.exit(2);
+  }
+  return n;
+}
+const positiveInteger = (n: number) => Number.isInteger(n) && n >= 1;
+const smoke = values.smoke === true;
+const ROUNDS = option('rounds', smoke ? 1 : 7, positiveInteger, 'a positive integer');
+const SECTION = values.section ?? 'all';
+if (!['all', 'consumer', 'resilience'].includes(SECTION)) {
+  console.error(`bench: --section=${SECTION} must be all, consumer or resilience`);
   process.exit(2);
 }
+const d = DEFAULT_CONSUMER_BENCH;
+const consumerOptions: ConsumerBenchOptions = {
+  events: option('events', smoke ? 300 : d.events, positiveInteger, 'a positive integer'),
+  rounds: option('consumer-rounds', smoke ? 1 : d.rounds, positiveInteger, 'a positive integer'),
+  concurrency: option('concurrency', d.concurrency, positiveInteger, 'a positive integer'),
+  latencyMs: option('latency-ms', d.latencyMs, (n) => n >= 0, 'a number >= 0'),
+  sigma: option('sigma', d.sigma, (n) => n >= 0, 'a number >= 0'),
+  batchSize: option('batch-size', d.batchSize, (n) => positiveInteger(n) && n <= 10_000, 'an integer from 1 to 10000 (the SQS event source mapping limit)'),
+  e2eEvents: option('e2e-events', smoke ? 60 : d.e2eEvents, (n) => Number.isInteger(n) && n >= 0, 'an integer >= 0 (0 skips the end-to-end runs)'),
+  initRuns: option('init-runs', smoke ? 3 : d.initRuns, positiveInteger, 'a positive integer'),
+  outDir: values['out-dir'] ?? DEFAULT_OUT_DIR,
+  seed: d.seed,
+};
 
 const limits = { maxEventBytes: 262_144, maxFutureSkewMs: 300_000 };
 
@@ -118,8 +169,8 @@ function consumer(withBreaker: boolean) {
 const ratio = (subject: number, baseline: number) => `${(subject / baseline).toFixed(2)}x`;
 const perRecord = (ms: number, n: number) => `${((ms * 1000) / n).toFixed(1)} µs`;
 
-async function main(): Promise<void> {
-  const burst = generateBurst({ count: 2000, poisonRatio: 0, duplicateRatio: 0, seed: 99, now: Date.now() });
+async function resilienceSection(): Promise<void> {
+  const burst = generateBurst({ count: smoke ? 200 : 2000, poisonRatio: 0, duplicateRatio: 0, seed: 99, now: Date.now() });
   const typical = burst.lines;
   const large = typical.slice(0, 40).map((line) => {
     const event = JSON.parse(line) as { detail: { eventBody: Record<string, unknown> } };
@@ -151,11 +202,17 @@ async function main(): Promise<void> {
   rows.push(['share of the consumer spent parsing', 'whole consumer', perRecord(withBreaker, records.length), 'hardened parse', perRecord(hardenedTypical, typical.length), ratio(hardenedTypical * (records.length / typical.length), withBreaker)]);
 
   const cpu = cpus();
-  console.log(`bench: ${cpu.length} CPUs (${cpu[0]?.model.trim() ?? 'unknown'}), Node ${process.version}, median of ${ROUNDS} rounds`);
+  console.log(`resilience bench: ${cpu.length} CPUs (${cpu[0]?.model.trim() ?? "unknown"}), Node ${process.version}, median of ${ROUNDS} rounds`);
   const header = ['measure', 'baseline', 'per record', 'subject', 'per record', 'subject / baseline'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ');
   console.log([line(header), widths.map((w) => '-'.repeat(w)).join('-|-'), ...rows.map(line)].join('\n'));
+}
+
+async function main(): Promise<void> {
+  if (SECTION !== 'resilience') await runConsumerBench(consumerOptions);
+  if (SECTION === 'all') console.log('');
+  if (SECTION !== 'consumer') await resilienceSection();
 }
 
 main().catch((error: Error) => {

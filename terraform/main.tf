@@ -84,6 +84,7 @@ module "consumer" {
   batching_window_seconds    = var.consumer_batching_window_seconds
   max_concurrency            = var.consumer_max_concurrency
   idempotency_ttl_seconds    = var.idempotency_ttl_seconds
+  idempotency_enabled        = var.consumer_idempotency_enabled
   event_future_skew_seconds  = var.event_future_skew_seconds
   max_event_bytes            = var.max_event_bytes
   retry_backoff_base_seconds = var.retry_backoff_base_seconds

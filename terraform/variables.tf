@@ -79,6 +79,12 @@ variable "idempotency_ttl_seconds" {
   }
 }
 
+variable "consumer_idempotency_enabled" {
+  description = "false runs the consumer as a pure projection: no idempotency record around the conditional per-aspect write, which is itself idempotent. 1 DynamoDB write per event instead of 3; duplicates then count as stale, and side effects beyond the projection lose their once-only guard (shared with the local stack)."
+  type        = bool
+  default     = true
+}
+
 variable "event_future_skew_seconds" {
   description = "An event whose time is further than this in the future is dead-lettered as invalid (shared with the local stack)."
   type        = number

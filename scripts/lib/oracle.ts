@@ -46,7 +46,7 @@ export function buildOracle(lines: string[], limits: { maxEventBytes: number; ma
   return { expected, valid, invalid };
 }
 
-interface StoredItem {
+export interface StoredItem {
   entity: string;
   aspect: string;
   orderKey: string;
@@ -119,25 +119,80 @@ export interface Verdict {
   examples: string[];
 }
 
-export async function verifyProjection(ddb: DynamoDBClient, tableName: string, oracle: Oracle): Promise<Verdict> {
-  const stored = await scanProjection(ddb, tableName);
+export interface Comparison {
+  lost: number;
+  unexpected: number;
+  mismatched: number;
+  /** Entities with at least one item lost, unexpected or mismatched, of all entities the oracle expects. */
+  wrongEntities: number;
+  entities: number;
+  examples: string[];
+}
+
+/** Stored projection items against the oracle, item by item (no table access: the bench's DynamoDB stub hands its items over directly). */
+export function compareWithOracle(stored: StoredItem[], oracle: Oracle): Comparison {
   const byKey = new Map(stored.map((item) => [itemKey(item.entity, item.aspect), item]));
   let lost = 0;
   let mismatched = 0;
   const examples: string[] = [];
+  const wrong = new Set<string>();
   for (const [key, want] of oracle.expected) {
     const got = byKey.get(key);
     const label = key.replace('\u0000', ' ');
     if (!got) {
       lost += 1;
+      wrong.add(key.split('\u0000')[0]!);
       if (examples.length < 5) examples.push(`missing ${label}`);
     } else if (got.orderKey !== want.orderKey || got.digest !== want.digest) {
       if (got.orderKey < want.orderKey) lost += 1;
       else mismatched += 1;
+      wrong.add(got.entity);
       if (examples.length < 5) examples.push(`${label}: stored ${got.orderKey}, expected ${want.orderKey}`);
     }
   }
-  const unexpected = stored.filter((item) => !oracle.expected.has(itemKey(item.entity, item.aspect))).length;
+  const strays = stored.filter((item) => !oracle.expected.has(itemKey(item.entity, item.aspect)));
+  for (const item of strays) wrong.add(item.entity);
+  return { lost, unexpected: strays.length, mismatched, wrongEntities: wrong.size, entities: entitiesOf(oracle).size, examples };
+}
+
+/** Per entity, the greatest order key among its expected items: the entity's newest event. */
+export function entitiesOf(oracle: Oracle): Map<string, OracleEntry> {
+  const newest = new Map<string, OracleEntry>();
+  for (const [key, entry] of oracle.expected) {
+    const entity = key.split('\u0000')[0]!;
+    const current = newest.get(entity);
+    if (!current || current.orderKey < entry.orderKey) newest.set(entity, entry);
+  }
+  return newest;
+}
+
+/**
+ * For a store that keeps one item per entity (the guides' consumer): entities
+ * whose item is not the entity's newest event. Aspects it cannot hold are not
+ * counted against it; only the order it applied events in is.
+ */
+export function compareEntityItems(stored: Array<{ entity: string; orderKey: string }>, oracle: Oracle): Comparison {
+  const newest = entitiesOf(oracle);
+  const byEntity = new Map(stored.map((item) => [item.entity, item]));
+  let lost = 0;
+  let mismatched = 0;
+  const examples: string[] = [];
+  for (const [entity, want] of newest) {
+    const got = byEntity.get(entity);
+    if (!got) lost += 1;
+    else if (got.orderKey !== want.orderKey) {
+      if (got.orderKey < want.orderKey) lost += 1;
+      else mismatched += 1;
+    } else continue;
+    if (examples.length < 5) examples.push(`${entity}: stored ${got?.orderKey ?? 'nothing'}, newest ${want.orderKey}`);
+  }
+  const unexpected = stored.filter((item) => !newest.has(item.entity)).length;
+  return { lost, unexpected, mismatched, wrongEntities: lost + mismatched + unexpected, entities: newest.size, examples };
+}
+
+export async function verifyProjection(ddb: DynamoDBClient, tableName: string, oracle: Oracle): Promise<Verdict> {
+  const stored = await scanProjection(ddb, tableName);
+  const { lost, unexpected, mismatched, examples } = compareWithOracle(stored, oracle);
   const { writes, doubleApplied } = await countDoubleApplied(ddb, tableName);
   return {
     expectedItems: oracle.expected.size,

@@ -9,13 +9,13 @@
 import { join } from 'node:path';
 import { PutEventsCommand, EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { firstDuplicateKey } from '../../shared/genesys/json-guard';
 import { addTally, deadLetteredTotal, emptyTally, type BatchTally } from '../../shared/consumer/tally';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from '../local/aws-env';
 import { LocalEventSourceMapping, emptyMappingStats, queueDepth, type MappingSettings, type MappingStats } from '../local/event-source-mapping';
 import { captureFunctionLogs } from '../local/function-logs';
-import { loadBundle } from '../local/lambda-runtime';
+import { loadBundle, type BundleHandler } from '../local/lambda-runtime';
 import { ROOT } from '../local/moto';
 import { consumerEnvironment, type LocalStack } from '../local/provision';
 
@@ -38,6 +38,10 @@ export interface ReplayOptions {
   logFile?: string;
   /** false: only publish, leave consuming to another runner (the chaos suite's killable process). */
   consume?: boolean;
+  /** Loads one execution environment; default: a cold start of the consumer bundle (`make bench` passes the guides' baseline). */
+  loadEnvironment?: () => Promise<BundleHandler<SQSEvent, SQSBatchResponse | void>>;
+  /** See LocalEventSourceMapping's onInvocationEnd. */
+  onInvocationEnd?: (records: SQSRecord[], failed: Set<string> | 'all', endedAt: number) => void;
 }
 
 export interface ReplaySummary {
@@ -142,9 +146,10 @@ export async function replayLines(stack: LocalStack, lines: string[], options: R
     if (consume) mapping = new LocalEventSourceMapping(
       sqs,
       { url: stack.bufferQueueUrl, arn: stack.bufferQueueArn },
-      () => loadBundle<SQSEvent, SQSBatchResponse>('event-consumer', env),
+      options.loadEnvironment ?? (() => loadBundle<SQSEvent, SQSBatchResponse>('event-consumer', env)),
       mappingSettingsFor(stack, options.settings),
       { functionName: `${stack.spec.defaults.name_prefix}-consumer`, region: LOCAL_REGION, account: LOCAL_ACCOUNT },
+      options.onInvocationEnd,
     );
     await mapping?.start();
 

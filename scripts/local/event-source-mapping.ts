@@ -121,6 +121,8 @@ export class LocalEventSourceMapping {
     private readonly loadEnvironment: () => Promise<BundleHandler<SQSEvent, SQSBatchResponse | void>>,
     private readonly settings: MappingSettings,
     private readonly lambda: { functionName: string; region: string; account: string },
+    /** Told when an invocation ends: its records, those it failed ('all' for a whole-batch failure), and when (`make bench` measures lag from it). */
+    private readonly onInvocationEnd?: (records: SQSRecord[], failed: Set<string> | 'all', endedAt: number) => void,
   ) {
     if (settings.batchSize < 1) throw new Error('batchSize must be at least 1');
     if (settings.maxConcurrency < 1) throw new Error('maxConcurrency must be at least 1');
@@ -265,6 +267,7 @@ export class LocalEventSourceMapping {
       failed = 'all';
       this.lastBatchFailure = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     }
+    this.onInvocationEnd?.(records, failed, Date.now());
     if (failed === 'all') {
       this.stats.wholeBatchFailures += 1;
       this.stats.recordsFailed += records.length;

@@ -90,6 +90,8 @@ export async function resetMoto(endpoint: string): Promise<void> {
 export interface LocalAws {
   port: number;
   endpoint: string;
+  /** The server's process id (`make bench` reads its CPU time to tell what bounds a run). */
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -149,6 +151,7 @@ export async function startMoto(options: { port?: number; detached?: boolean } =
   return {
     port,
     endpoint,
+    pid: child.pid,
     stop: async () => {
       if (child.exitCode !== null) return;
       await new Promise<void>((resolve) => {

@@ -12,6 +12,8 @@ const STACK_FILE = join(STATE_DIR, 'stack.json');
 export interface LocalSession {
   endpoint: string;
   port: number;
+  /** The local AWS server's process id, when this session started it. */
+  pid?: number;
   stack: LocalStack;
   stop(): Promise<void>;
 }
@@ -23,7 +25,7 @@ export async function startLocalSession(options: { port?: number } = {}): Promis
   try {
     useLocalAws(aws.endpoint);
     const stack = await provisionLocalStack();
-    return { endpoint: aws.endpoint, port: aws.port, stack, stop: aws.stop };
+    return { endpoint: aws.endpoint, port: aws.port, pid: aws.pid, stack, stop: aws.stop };
   } catch (error) {
     await aws.stop();
     throw error;

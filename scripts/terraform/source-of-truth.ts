@@ -103,6 +103,7 @@ export function compareWithStackSpec(root: ModuleInstance, spec: StackSpec, loca
       IDEMPOTENCY_TABLE: spec.idempotencyTable.name,
       BUFFER_MAX_RECEIVE_COUNT: String(d.buffer_max_receive_count),
       IDEMPOTENCY_TTL_SECONDS: String(d.idempotency_ttl_seconds),
+      IDEMPOTENCY_ENABLED: String(d.consumer_idempotency_enabled),
       EVENT_FUTURE_SKEW_SECONDS: String(d.event_future_skew_seconds),
       MAX_EVENT_BYTES: String(d.max_event_bytes),
       RETRY_BACKOFF_BASE_SECONDS: String(d.retry_backoff_base_seconds),

@@ -26,6 +26,7 @@ export interface SharedDefaults {
   breaker_window_seconds: number;
   breaker_minimum_rps: number;
   breaker_half_open_after_seconds: number;
+  consumer_idempotency_enabled: boolean;
 }
 
 const SHARED_NUMBERS = [
@@ -93,6 +94,11 @@ export async function readSharedDefaults(file = join(TERRAFORM_DIR, 'variables.t
     }
     defaults[name] = value;
   }
+  const idempotency = valueOf('consumer_idempotency_enabled');
+  if (typeof idempotency !== 'boolean') {
+    throw new Error(`${file}: variable "consumer_idempotency_enabled" needs a true/false default; the local stack reads it.`);
+  }
+  defaults.consumer_idempotency_enabled = idempotency;
   return defaults as unknown as SharedDefaults;
 }
 

@@ -6,6 +6,15 @@ import { DEFAULT_BREAKER, type BreakerSettings } from '../resilience/circuit-bre
 export interface ConsumerConfig {
   projectionTable: string;
   idempotencyTable: string;
+  /**
+   * false = pure projection: no Powertools idempotency record around the
+   * projection write. The conditional per-aspect write is itself idempotent
+   * (a replay's order key is not smaller than itself), so the projection stays
+   * exact; what is given up is the in-progress lock and the `duplicate`
+   * classification (a duplicate counts as `stale`), and with them the guard
+   * for any side effect beyond the projection. 1 write per event instead of 3.
+   */
+  idempotencyEnabled: boolean;
   bufferQueueUrl: string;
   bufferDlqUrl: string;
   idempotencyTtlSeconds: number;
@@ -49,6 +58,13 @@ function text(env: Env, name: string): string {
   return value;
 }
 
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true' || raw === 'false') return raw === 'true';
+  throw new Error(`event-consumer: environment variable ${name}=${raw} must be true or false.`);
+}
+
 function count(env: Env, name: string, fallback: number, min = 0): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -63,6 +79,7 @@ export function readConsumerConfig(env: Env = process.env): ConsumerConfig {
   return {
     projectionTable: text(env, 'PROJECTION_TABLE'),
     idempotencyTable: text(env, 'IDEMPOTENCY_TABLE'),
+    idempotencyEnabled: flag(env, 'IDEMPOTENCY_ENABLED', true),
     bufferQueueUrl: text(env, 'BUFFER_QUEUE_URL'),
     bufferDlqUrl: text(env, 'BUFFER_DLQ_URL'),
     idempotencyTtlSeconds: count(env, 'IDEMPOTENCY_TTL_SECONDS', 432000, 60),

@@ -64,20 +64,22 @@ export function createEventConsumer({ config, logger, dynamoDb, documentClient, 
     eventKeyJmesPath: 'idempotencyKey',
     expiresAfterSeconds: config.idempotencyTtlSeconds,
   });
-  const persistenceStore = new DynamoDBPersistenceLayer({
-    tableName: config.idempotencyTable,
-    awsSdkV3Client: dynamoDb,
-  });
-  const projectOnce = makeIdempotent(
-    async (request: ProjectionRequest): Promise<ProjectionResult> => {
-      const outcome = await projectEvent(documentClient, config.projectionTable, request);
-      // Inside the idempotent step, so each content enters the buffer once,
-      // stale or not; a failure here retries the record (shared/ordering/buffer.ts).
-      if (ordering) await ordering.buffer(request);
-      return { outcome, attempt: request.attempt };
-    },
-    { persistenceStore, config: idempotencyConfig },
-  );
+  const project = async (request: ProjectionRequest): Promise<ProjectionResult> => {
+    const outcome = await projectEvent(documentClient, config.projectionTable, request);
+    // Inside the idempotent step, so each content enters the buffer once,
+    // stale or not; a failure here retries the record (shared/ordering/buffer.ts).
+    if (ordering) await ordering.buffer(request);
+    return { outcome, attempt: request.attempt };
+  };
+  // Pure projection (IDEMPOTENCY_ENABLED=false, config.ts): the conditional
+  // write alone; a duplicate then reads as stale (and, with the ordering
+  // buffer on, is buffered again: its write is keyed by the order key).
+  const projectOnce = config.idempotencyEnabled
+    ? makeIdempotent(project, {
+        persistenceStore: new DynamoDBPersistenceLayer({ tableName: config.idempotencyTable, awsSdkV3Client: dynamoDb }),
+        config: idempotencyConfig,
+      })
+    : project;
   const breaker: StoreBreaker =
     storeBreaker ??
     createStoreBreaker(

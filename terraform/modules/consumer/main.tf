@@ -37,6 +37,7 @@ resource "aws_lambda_function" "consumer" {
       BUFFER_DLQ_URL                  = var.buffer_dlq_url
       BUFFER_MAX_RECEIVE_COUNT        = tostring(var.buffer_max_receive_count)
       IDEMPOTENCY_TTL_SECONDS         = tostring(var.idempotency_ttl_seconds)
+      IDEMPOTENCY_ENABLED             = tostring(var.idempotency_enabled)
       EVENT_FUTURE_SKEW_SECONDS       = tostring(var.event_future_skew_seconds)
       MAX_EVENT_BYTES                 = tostring(var.max_event_bytes)
       RETRY_BACKOFF_BASE_SECONDS      = tostring(var.retry_backoff_base_seconds)

@@ -157,6 +157,11 @@ variable "idempotency_ttl_seconds" {
   type        = number
 }
 
+variable "idempotency_enabled" {
+  description = "IDEMPOTENCY_ENABLED (false: pure projection)."
+  type        = bool
+}
+
 variable "event_future_skew_seconds" {
   description = "EVENT_FUTURE_SKEW_SECONDS."
   type        = number

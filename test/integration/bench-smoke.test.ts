@@ -1,0 +1,48 @@
+// `make bench` in miniature (its --smoke sizes): it runs on this machine and
+// writes a well-formed result file and chart. No timing is asserted: speed is
+// measured by `make bench`, never tested.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { ConsumerBenchResult } from '../../scripts/bench/consumer-bench';
+import { ROOT } from '../../scripts/local/moto';
+
+describe('make bench (smoke)', () => {
+  it('runs both consumers in-process and end to end and writes the result and the chart', () => {
+    const outDir = mkdtempSync(join(tmpdir(), 'bench-smoke-'));
+    const run = spawnSync('npx', ['tsx', 'scripts/bench.ts', '--smoke', '--section', 'consumer', '--out-dir', outDir], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      // Its own local AWS on free ports, not the suite's.
+      env: { ...process.env, AWS_ENDPOINT_URL: '', AWS_ENDPOINT_URL_DYNAMODB: '', LOCAL_AWS_PORT: '' },
+      timeout: 280_000,
+    });
+    expect(run.status, run.stderr + run.stdout).toBe(0);
+    expect(run.stdout).toContain('in-process');
+    expect(run.stdout).toContain('end to end (local AWS)');
+    const files = readdirSync(outDir);
+    const json = files.find((f) => f.endsWith('.json'));
+    const svg = files.find((f) => f.endsWith('.svg'));
+    expect(json && svg, files.join(', ')).toBeTruthy();
+    const result = JSON.parse(readFileSync(join(outDir, json!), 'utf8')) as ConsumerBenchResult;
+    for (const name of ['baseline', 'product', 'pure-projection'] as const) {
+      const r = result.inProcess[name];
+      expect(r.throughput.events, name).toBe(result.options.events);
+      expect(r.throughput.batches, name).toBeGreaterThan(0);
+      expect(r.perEvent.writes, name).toBeGreaterThan(0);
+      expect(result.cost[name].totalUsd, name).toBeGreaterThan(0);
+    }
+    // The product is exact in every run; the baseline is allowed to be wrong.
+    expect(result.inProcess.product.correctness).toMatchObject({ wrongEntities: 0, doubleApplied: 0 });
+    expect(result.inProcess['pure-projection'].correctness).toMatchObject({ wrongEntities: 0, doubleApplied: 0 });
+    expect(result.endToEnd.map((e) => e.name)).toEqual(['baseline', 'product']);
+    expect(result.endToEnd.find((e) => e.name === 'product')?.matches).toBe(true);
+    expect(result.functions.map((f) => f.name)).toContain('event-consumer');
+    expect(result.functions.every((f) => f.bundleBytes > 0 && f.runs === 3)).toBe(true);
+    const chart = readFileSync(join(outDir, svg!), 'utf8');
+    expect(chart.startsWith('<svg')).toBe(true);
+    expect(chart.trimEnd().endsWith('</svg>')).toBe(true);
+  }, 300_000);
+});
