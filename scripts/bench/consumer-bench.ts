@@ -149,6 +149,8 @@ export async function runConsumerBench(options: ConsumerBenchOptions, log: (line
   const endToEnd = options.e2eEvents > 0 ? await runEndToEnd(configurations.filter((c) => c.name !== 'pure-projection'), options, log) : [];
 
   // Per function.
+  // Each bundle checks its configuration at init; the consumer gets its own,
+  // a function that needs other settings is reported as not measured.
   log(`bench: module init, median of ${options.initRuns} fresh node processes per function`);
   const functions = (await functionNames()).map((name) =>
     measureInitTime(name, { PROJECTION_TABLE: 'p', IDEMPOTENCY_TABLE: 'i', BUFFER_QUEUE_URL: 'http://127.0.0.1:9/q', BUFFER_DLQ_URL: 'http://127.0.0.1:9/d', AWS_REGION: 'us-east-1' }, options.initRuns),
@@ -227,7 +229,11 @@ export function renderTable(result: ConsumerBenchResult, configurations: Configu
   out.push('');
   out.push(table(
     ['function', 'bundle bytes', 'zip bytes', 'init ms (import)', 'bare node ms', 'init over bare'],
-    result.functions.map((f) => [f.name, String(f.bundleBytes), String(f.zipBytes), f0(f.importMs), f0(f.bareMs), `${f0(f.overBareMs)} ms`]),
+    result.functions.map((f) =>
+      f.error
+        ? [f.name, String(f.bundleBytes), String(f.zipBytes), `not measured: ${f.error}`, '', '']
+        : [f.name, String(f.bundleBytes), String(f.zipBytes), f0(f.importMs), f0(f.bareMs), `${f0(f.overBareMs)} ms`],
+    ),
   ));
   out.push('');
   out.push(table(

@@ -17,13 +17,15 @@ export interface InitTime {
   bareMs: number;
   overBareMs: number;
   runs: number;
+  /** Why the bundle could not be imported with the environment given (its configuration is checked at init); no times then. */
+  error?: string;
 }
 
 function wallMs(args: string[], env: NodeJS.ProcessEnv): number {
   const start = process.hrtime.bigint();
   const result = spawnSync(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  if (result.status !== 0) throw new Error(`node ${args.join(' ')} failed: ${result.stderr.toString().slice(0, 400)}`);
+  if (result.status !== 0) throw new Error(`node ${args.join(' ')} failed: ${result.stderr.toString().slice(0, 2000)}`);
   return ms;
 }
 
@@ -35,20 +37,24 @@ export function measureInitTime(name: string, env: Record<string, string>, runs:
   const childEnv = { ...process.env, ...env, NODE_OPTIONS: '' };
   const importArgs = ['--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(file).href)})`];
   const bareArgs = ['--input-type=module', '-e', ''];
-  wallMs(importArgs, childEnv); // file cache warm-up, as a Lambda host has the package on local disk
+  const zip = join(ROOT, 'dist', `${name}.zip`);
+  const sizes = { name, bundleBytes: statSync(file).size, zipBytes: existsSync(zip) ? statSync(zip).size : 0 };
+  try {
+    wallMs(importArgs, childEnv); // file cache warm-up, as a Lambda host has the package on local disk
+  } catch (error) {
+    const firstLine = (error as Error).message.split('\n').find((l) => /Error/.test(l)) ?? (error as Error).message.slice(0, 200);
+    return { ...sizes, importMs: Number.NaN, bareMs: Number.NaN, overBareMs: Number.NaN, runs: 0, error: firstLine.trim().slice(0, 200) };
+  }
   const imports: number[] = [];
   const bares: number[] = [];
   for (let i = 0; i < runs; i++) {
     bares.push(wallMs(bareArgs, childEnv));
     imports.push(wallMs(importArgs, childEnv));
   }
-  const zip = join(ROOT, 'dist', `${name}.zip`);
   const importMs = median(imports);
   const bareMs = median(bares);
   return {
-    name,
-    bundleBytes: statSync(file).size,
-    zipBytes: existsSync(zip) ? statSync(zip).size : 0,
+    ...sizes,
     importMs,
     bareMs,
     overBareMs: importMs - bareMs,
