@@ -135,7 +135,7 @@ interface Draft {
   seq: number;
   text: string;
   at: number;
-  attachment?: MediaSpec & { ref: string };
+  attachment?: { ref: string; spec: MediaSpec };
 }
 
 export function generateMessagingBurst(options: BurstOptions): MessagingBurst {
@@ -168,7 +168,7 @@ export function generateMessagingBurst(options: BurstOptions): MessagingBurst {
     if (attachmentSlots.has(c)) {
       const draft = drafts[Math.min(1, drafts.length - 1)]!;
       const sizeBytes = 40_000 + Math.floor(random() * 400_000);
-      draft.attachment = { ref: `${platform}-media-${c}`, sizeBytes, mime: 'image/jpeg', filename: `photo-${c}.jpg` };
+      draft.attachment = { ref: `${platform}-media-${c}`, spec: { sizeBytes, mime: 'image/jpeg', filename: `photo-${c}.jpg` } };
     }
 
     const webhooks: PlannedWebhook[] = [];
@@ -176,7 +176,10 @@ export function generateMessagingBurst(options: BurstOptions): MessagingBurst {
       // LINE and WhatsApp batch several events of one user per webhook now and then.
       const batchable = (platform === 'line' || platform === 'whatsapp') && !drafts[i]!.attachment;
       const size = batchable && random() < 0.1 ? Math.min(2 + Math.floor(random() * 2), drafts.length - i) : 1;
-      const group = drafts.slice(i, i + size).filter((d, j) => j === 0 || !d.attachment);
+      // A message with an attachment travels alone: the batch stops before it.
+      const window = drafts.slice(i, i + size);
+      const cut = window.findIndex((d, j) => j > 0 && d.attachment);
+      const group = cut < 0 ? window : window.slice(0, cut);
       i += group.length;
       if (group.length > 1) batches += 1;
       const built = buildFor(platform, userId, group, options, () => ({ updateId: ++telegramUpdateId, messageNumber: ++telegramMessageNumber }));
@@ -265,7 +268,7 @@ function buildFor(platform: Platform, userId: string, drafts: Draft[], options: 
         timestamp: d.at,
         ...(d.attachment ? { image: true as const } : { text: d.text }),
       }));
-      for (const [i, d] of drafts.entries()) if (d.attachment) options.putMedia('line', specs[i]!.messageId, d.attachment);
+      for (const [i, d] of drafts.entries()) if (d.attachment) options.putMedia('line', specs[i]!.messageId, d.attachment.spec);
       const first = buildLineWebhook({ userId, events: specs });
       const events = (JSON.parse(first.body) as { events: Array<{ webhookEventId: string }> }).events;
       const again = buildLineWebhook({ userId, events: specs.map((s, i) => ({ ...s, webhookEventId: events[i]!.webhookEventId, isRedelivery: true })) });
@@ -283,29 +286,29 @@ function buildFor(platform: Platform, userId: string, drafts: Draft[], options: 
       const built = d.attachment ? buildTelegramUpdate({ ...base, photo: true, caption: d.text }) : buildTelegramUpdate({ ...base, text: d.text });
       if (d.attachment && built.largestPhotoFileId) {
         // The factory announces 98,000 bytes for the largest photo size.
-        options.putMedia('telegram', built.largestPhotoFileId, { ...d.attachment, sizeBytes: 98_000 });
+        options.putMedia('telegram', built.largestPhotoFileId, { ...d.attachment.spec, sizeBytes: 98_000 });
       }
       const request = toRequest('telegram', built.body, secrets);
       return { request, redelivery: request, messageIds: [`${userId}:${messageNumber}`], mediaRefs: [built.largestPhotoFileId] };
     }
     case 'viber': {
       const d = drafts[0]!;
-      const url = d.attachment ? options.putMedia('viber', d.attachment.ref, d.attachment) : undefined;
+      const url = d.attachment ? options.putMedia('viber', d.attachment.ref, d.attachment.spec) : undefined;
       const built = url
         ? buildViberCallback({ picture: { url, caption: d.text }, senderId: userId, senderName: 'Mia', timestamp: d.at })
         : buildViberCallback({ text: d.text, senderId: userId, senderName: 'Mia', timestamp: d.at });
       const request = toRequest('viber', built.body, secrets);
-      return { request, redelivery: request, messageIds: [built.eventIds[0]!], mediaRefs: [url] };
+      return { request, redelivery: request, messageIds: [built.eventIds[0]!], mediaRefs: [d.attachment?.ref] };
     }
     case 'whatsapp': {
-      for (const d of drafts) if (d.attachment) options.putMedia('whatsapp', d.attachment.ref, d.attachment);
+      for (const d of drafts) if (d.attachment) options.putMedia('whatsapp', d.attachment.ref, d.attachment.spec);
       const built = buildWhatsAppWebhook({
         phoneNumberId: '1000001',
         messages: drafts.map((d) => ({
           from: userId,
           name: 'Noa',
           timestamp: Math.floor(d.at / 1000),
-          ...(d.attachment ? { image: { id: d.attachment.ref, mimeType: d.attachment.mime, caption: d.text } } : { text: d.text }),
+          ...(d.attachment ? { image: { id: d.attachment.ref, mimeType: d.attachment.spec.mime, caption: d.text } } : { text: d.text }),
         })),
       });
       const request = toRequest('whatsapp', built.body, secrets);

@@ -42,6 +42,15 @@ describe('messaging burst', () => {
     expect(generated.late.length).toBe(generated.counts.lateRedeliveries);
   });
 
+  it('keeps every message exactly once and every attachment, whatever the seed (batches stop before an attachment)', () => {
+    for (let seed = 1; seed <= 30; seed += 1) {
+      const { generated } = burst(seed);
+      expect(generated.counts.attachments, `seed ${seed}`).toBe(8);
+      expect(new Set(generated.expected.map((m) => m.messageId)).size, `seed ${seed}`).toBe(400);
+      expect(generated.expected.filter((m) => m.attachments > 0)).toHaveLength(8);
+    }
+  });
+
   it("yields, through the ingest's own adapters, exactly the expected messages: verified signature, message id, user and media", () => {
     const { generated, media } = burst();
     const seen: string[] = [];
@@ -64,8 +73,10 @@ describe('messaging burst', () => {
         else expect(normalised.messages.map((m) => m.eventId)).toEqual(adapter.normalise(conversation.webhooks.find((w) => w.messages[0] === webhook.messages[0])!.request.body).messages.map((m) => m.eventId));
       }
     }
+    expect(seen).toEqual(generated.expected.map((m) => m.messageId));
     expect(seen).toEqual(generated.conversations.flatMap((c) => c.webhooks.filter((w) => w.kind === 'original').flatMap((w) => w.messages.map((m) => m.messageId))));
     expect(generated.media).toHaveLength(8);
+    for (const m of generated.media) expect(media.some((put) => put.platform === m.platform && put.ref === m.ref), `${m.platform} ${m.ref}`).toBe(true);
   });
 
   it('forges webhooks that the ingest refuses (wrong secret, tampered body, no signature)', () => {

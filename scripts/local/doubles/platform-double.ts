@@ -300,7 +300,7 @@ export async function startPlatformDouble(options: { port?: number; credentials:
     },
     putMedia(platform, ref, spec) {
       if (!Number.isInteger(spec.sizeBytes) || spec.sizeBytes < 0) throw new Error(`putMedia: sizeBytes must be a whole number of bytes (got ${spec.sizeBytes})`);
-      store[platform].set(ref, { ref, ...spec });
+      store[platform].set(ref, { ref, sizeBytes: spec.sizeBytes, mime: spec.mime, ...(spec.filename !== undefined ? { filename: spec.filename } : {}) });
       if (platform === 'telegram') {
         const folder = spec.mime.startsWith('image/') ? 'photos' : spec.mime.startsWith('video/') ? 'videos' : spec.mime.startsWith('audio/') ? 'voice' : 'documents';
         const extension = spec.filename?.split('.').pop() ?? spec.mime.split('/')[1] ?? 'bin';
