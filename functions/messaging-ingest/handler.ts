@@ -29,7 +29,7 @@ const ingest = createIngest({
   outboundQueueUrl: config.outboundQueueUrl,
   maxWebhookBytes: config.maxWebhookBytes,
   secrets: () =>
-    readJsonSecret<WebhookSecrets>(config.webhookSecretsArn, { maxAgeMs: WEBHOOK_SECRETS_MAX_AGE_MS, client: secretsClient, parse: stringFields(WEBHOOK_SECRET_FIELDS) }),
+    readJsonSecret<WebhookSecrets>(config.webhookSecretsArn, { maxAgeMs: WEBHOOK_SECRETS_MAX_AGE_MS, client: secretsClient, parse: stringFields(WEBHOOK_SECRET_FIELDS, { missingAs: '' }) }),
   logger,
   correlate: (id) => logger.setCorrelationId(id),
   enqueue: { minRemainingMsToRetry: SQS_REQUEST_TIMEOUT_MS + 500 },

@@ -84,12 +84,18 @@ function parseObject(value: unknown): unknown {
   return value;
 }
 
-/** A `parse` for secrets whose fields are all strings: names the missing or mistyped field (never its value). */
+/**
+ * A `parse` for secrets whose fields are all strings: names the missing or
+ * mistyped field (never its value). With `missingAs`, an absent field takes
+ * that value instead (the webhook secret: a platform left out is a platform
+ * not configured, refused by its verifier, not a broken secret for all).
+ */
 export const stringFields =
-  <K extends string>(fields: readonly K[]) =>
+  <K extends string>(fields: readonly K[], options: { missingAs?: string } = {}) =>
   (value: unknown): Record<K, string> => {
-    const object = parseObject(value) as Record<string, unknown>;
+    const object = { ...(parseObject(value) as Record<string, unknown>) };
     for (const field of fields) {
+      if (object[field] === undefined && options.missingAs !== undefined) object[field] = options.missingAs;
       if (typeof object[field] !== 'string') throw new Error(`field "${field}" must be a string`);
     }
     return object as Record<K, string>;

@@ -145,6 +145,20 @@ describe('signatures', () => {
   });
 });
 
+describe('secrets', () => {
+  it('a platform absent from the secret is refused with 401; the others keep working', async () => {
+    const { lineChannelSecret: _, ...withoutLine } = LOCAL_WEBHOOK_SECRETS;
+    const arn = await provisionWebhookSecrets(`${PREFIX}/partial-webhook-secrets`, withoutLine as typeof LOCAL_WEBHOOK_SECRETS);
+    const partial = await startIngestServer({ env: { ...env, [MESSAGING_ENV.webhookSecretsArn]: arn } });
+    extraServers.push(partial);
+    const line = await send('line', buildLineWebhook({ events: [{ text: 'hi' }] }).body, undefined, partial.url);
+    expect(line.status).toBe(401);
+    expect(line.json()).toEqual({ error: 'unauthorized', reason: 'lineChannelSecret is not configured' });
+    expect((await send('telegram', buildTelegramUpdate({ text: 'hi' }).body, undefined, partial.url)).json()).toEqual({ accepted: 1, ignored: 0 });
+    expect(bodies(await drain(queues.inbound.url)).map((m) => m.platform)).toEqual(['telegram']);
+  });
+});
+
 describe('bad input', () => {
   it('a body over the cap → 413 (with a length, or streamed without one), nothing queued', async () => {
     const big = JSON.stringify({ destination: 'U0', events: [], pad: 'x'.repeat(DEFAULT_MAX_WEBHOOK_BYTES) });

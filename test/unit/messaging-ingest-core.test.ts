@@ -156,6 +156,31 @@ describe('createIngest', () => {
   });
 });
 
+describe('routes and the WhatsApp handshake', () => {
+  const { sqs } = stubSqs(() => 'ok');
+  const ingest = createIngest({ sqs, inboundQueueUrl: 'in', outboundQueueUrl: 'out', maxWebhookBytes: 1000, secrets: async () => LOCAL_WEBHOOK_SECRETS, logger: recorder() });
+  const get = (query: Record<string, string>) => ingest.handle({ method: 'GET', path: '/webhooks/whatsapp', query, headers: {}, body: Buffer.alloc(0) });
+  const token = LOCAL_WEBHOOK_SECRETS.whatsappVerifyToken;
+
+  it('answers the challenge only for subscribe with the right token', async () => {
+    expect(await get({ 'hub.mode': 'subscribe', 'hub.verify_token': token, 'hub.challenge': '42' })).toMatchObject({ statusCode: 200, body: '42' });
+    expect((await get({ 'hub.mode': 'unsubscribe', 'hub.verify_token': token, 'hub.challenge': '42' })).statusCode).toBe(403);
+    expect((await get({ 'hub.mode': 'subscribe', 'hub.challenge': '42' })).statusCode).toBe(403);
+    expect((await get({ 'hub.mode': 'subscribe', 'hub.verify_token': token })).statusCode).toBe(400);
+    const unconfigured = createIngest({ sqs, inboundQueueUrl: 'in', outboundQueueUrl: 'out', maxWebhookBytes: 1000, secrets: async () => ({ ...LOCAL_WEBHOOK_SECRETS, whatsappVerifyToken: '' }), logger: recorder() });
+    const empty = await unconfigured.handle({ method: 'GET', path: '/webhooks/whatsapp', query: { 'hub.mode': 'subscribe', 'hub.verify_token': '', 'hub.challenge': '1' }, headers: {}, body: Buffer.alloc(0) });
+    expect(empty.statusCode).toBe(403);
+  });
+
+  it('405 names the allowed methods; 404 for anything but the five webhooks', async () => {
+    const put = await ingest.handle({ method: 'PUT', path: '/webhooks/whatsapp', query: {}, headers: {}, body: Buffer.alloc(0) });
+    expect(put).toMatchObject({ statusCode: 405, headers: { allow: 'GET, POST' } });
+    for (const path of ['/webhooks', '/webhooks/line/extra', '/other/line', '/webhooks/LINE']) {
+      expect((await ingest.handle({ method: 'POST', path, query: {}, headers: {}, body: Buffer.from('{}') })).statusCode).toBe(404);
+    }
+  });
+});
+
 describe('payload v2 and configuration', () => {
   it('decodes a base64 body to the exact bytes', () => {
     const bytes = Buffer.from([0x7b, 0x7d, 0xff]);

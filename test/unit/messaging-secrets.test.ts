@@ -62,6 +62,15 @@ describe('readJsonSecret', () => {
   });
 });
 
+describe('stringFields', () => {
+  it('refuses a missing or non-string field, or fills a missing one when told to', () => {
+    const parse = stringFields(['a', 'b'] as const);
+    expect(() => parse({ a: 'x' })).toThrow('field "b" must be a string');
+    expect(() => stringFields(['a'] as const, { missingAs: '' })({ a: 5 })).toThrow('field "a" must be a string');
+    expect(stringFields(['a', 'b'] as const, { missingAs: '' })({ a: 'x' })).toEqual({ a: 'x', b: '' });
+  });
+});
+
 describe('local webhook secrets', () => {
   it('take each set, non-empty variable and the documented default otherwise', () => {
     expect(webhookSecretsFromEnv({})).toEqual(LOCAL_WEBHOOK_SECRETS);

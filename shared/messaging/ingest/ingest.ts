@@ -111,6 +111,7 @@ export function createIngest(deps: IngestDependencies) {
     }
     // Before any parsing or hashing: a body over the cap costs nothing more.
     if (request.body.length > deps.maxWebhookBytes) {
+      log.warn('webhook refused: too large', { platform: target, bytes: request.body.length });
       return errorResponse(413, 'too_large', `body of ${request.body.length} bytes exceeds the ${deps.maxWebhookBytes}-byte limit`);
     }
     const secrets = await readSecrets();
@@ -193,22 +194,21 @@ export function createIngest(deps: IngestDependencies) {
     }
   }
 
-  function whatsappHandshake(request: IngestRequest): IngestResponse | Promise<IngestResponse> {
-    return readSecrets().then((secrets) => {
-      if (!secrets) return unavailable('webhook secrets unavailable');
-      const mode = request.query['hub.mode'];
-      const token = request.query['hub.verify_token'] ?? '';
-      const challenge = request.query['hub.challenge'];
-      const tokenMatches = secrets.whatsappVerifyToken !== '' && constantTimeEqual(token, secrets.whatsappVerifyToken);
-      if (mode !== 'subscribe' || !tokenMatches) {
-        log.warn('WhatsApp verification refused', { mode });
-        return errorResponse(403, 'forbidden', 'hub.mode must be subscribe and hub.verify_token must match');
-      }
-      if (challenge === undefined || challenge === '') return errorResponse(400, 'malformed', 'hub.challenge is missing');
-      log.info('WhatsApp verification answered', {});
-      // Echoed as plain text (Meta compares it); nosniff keeps a browser from reading it as anything else.
-      return { statusCode: 200, headers: { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' }, body: challenge };
-    });
+  async function whatsappHandshake(request: IngestRequest): Promise<IngestResponse> {
+    const secrets = await readSecrets();
+    if (!secrets) return unavailable('webhook secrets unavailable');
+    const mode = request.query['hub.mode'];
+    const token = request.query['hub.verify_token'] ?? '';
+    const challenge = request.query['hub.challenge'];
+    const tokenMatches = secrets.whatsappVerifyToken !== '' && constantTimeEqual(token, secrets.whatsappVerifyToken);
+    if (mode !== 'subscribe' || !tokenMatches) {
+      log.warn('WhatsApp verification refused', { mode });
+      return errorResponse(403, 'forbidden', 'hub.mode must be subscribe and hub.verify_token must match');
+    }
+    if (challenge === undefined || challenge === '') return errorResponse(400, 'malformed', 'hub.challenge is missing');
+    log.info('WhatsApp verification answered', {});
+    // Echoed as plain text (Meta compares it); nosniff keeps a browser from reading it as anything else.
+    return { statusCode: 200, headers: { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' }, body: challenge };
   }
 
   const unavailable = (reason: string): IngestResponse => errorResponse(503, 'unavailable', reason, { 'retry-after': String(RETRY_AFTER_SECONDS) });
