@@ -11,6 +11,7 @@ import { EnqueueFailedError, type FifoEntry, MAX_BATCH_BYTES, enqueueAll, planBa
 import { fromHttpApiEvent } from '../../shared/messaging/ingest/http-api';
 import { type IngestLogger, createIngest } from '../../shared/messaging/ingest/ingest';
 import { readIngestConfig } from '../../shared/messaging/ingest/config';
+import { isTextContentType } from '../../scripts/local/ingest-server';
 import { LOCAL_WEBHOOK_SECRETS, buildLineWebhook, lineUserId, signLine, signedRequest } from '../fixtures/messaging-webhooks';
 
 const entry = (groupId: string, n: number, bytes = 10): FifoEntry => ({ groupId, deduplicationId: `${groupId}-${n}`, body: `${n}`.padEnd(bytes, ' ') });
@@ -186,6 +187,11 @@ describe('payload v2 and configuration', () => {
     const bytes = Buffer.from([0x7b, 0x7d, 0xff]);
     const event = { rawPath: '/webhooks/line', body: bytes.toString('base64'), isBase64Encoded: true, headers: {}, requestContext: { http: { method: 'POST' } } };
     expect(fromHttpApiEvent(event as never).body.equals(bytes)).toBe(true);
+  });
+
+  it('the local HTTP API passes text content types as text and everything else as base64, as AWS does', () => {
+    for (const t of ['application/json', 'application/json; charset=utf-8', 'text/plain', 'application/ld+json', 'application/xml', 'APPLICATION/JSON']) expect(isTextContentType(t), t).toBe(true);
+    for (const t of [undefined, 'application/octet-stream', 'application/x-www-form-urlencoded', 'image/png', 'multipart/form-data; boundary=x']) expect(isTextContentType(t), String(t)).toBe(false);
   });
 
   it('names the missing variable and refuses a cap API Gateway could never deliver', () => {
