@@ -6,6 +6,7 @@
 #   make redrive APPLY=1             move matching messages back to the buffer
 #   make redrive APPLY=1 ALL=1       runs one after another until the DLQ's depth at the start was inspected
 #   make redrive AWS=1 [APPLY=1]     the deployed state machine (terraform output)
+#   make redrive QUEUE=inbound       a messaging FIFO queue's DLQ (inbound, outbound, maintenance; default buffer)
 #   make dlq-stats [AWS=1]           depth of the DLQs and the buffer
 #
 # Options (make VAR=value):
@@ -17,12 +18,14 @@
 #   QUARANTINE_AFTER=<n>          quarantine to S3 once redriveCount reached n (default 3)
 #   ALL=1                         with APPLY=1: chain runs (one run inspects at most 250)
 #   MOVE_ALL=1                    SQS StartMessageMoveTask, every message as it is (AWS=1 only)
+#   QUEUE=<q>                     buffer (default), inbound, outbound or maintenance
 
 REDRIVE_ARGS = \
   $(if $(filter 1,$(APPLY)),--apply) \
   $(if $(filter 1,$(ALL)),--all) \
   $(if $(filter 1,$(AWS)),--aws) \
   $(if $(filter 1,$(MOVE_ALL)),--move-all) \
+  $(if $(QUEUE),--queue '$(QUEUE)') \
   $(if $(FILTER_DETAIL_TYPE),--filter-detail-type '$(FILTER_DETAIL_TYPE)') \
   $(if $(FILTER_ERROR_CLASS),--filter-error-class '$(FILTER_ERROR_CLASS)') \
   $(if $(RATE),--rate '$(RATE)') \
@@ -32,7 +35,7 @@ REDRIVE_ARGS = \
 
 .PHONY: redrive dlq-stats
 
-redrive: $(NPM_STAMP) ## DLQ redrive, dry run unless APPLY=1 (FILTER_DETAIL_TYPE, FILTER_ERROR_CLASS, RATE, MAX, BATCH_SIZE, ALL=1, QUARANTINE_AFTER, AWS=1, MOVE_ALL=1)
+redrive: $(NPM_STAMP) ## DLQ redrive, dry run unless APPLY=1 (QUEUE, FILTER_DETAIL_TYPE, FILTER_ERROR_CLASS, RATE, MAX, BATCH_SIZE, ALL=1, QUARANTINE_AFTER, AWS=1, MOVE_ALL=1)
 	@npm run --silent cli -- dlq redrive $(strip $(REDRIVE_ARGS))
 
 dlq-stats: $(NPM_STAMP) ## depth of the DLQs and the buffer (AWS=1 for the deployed queues)

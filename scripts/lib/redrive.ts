@@ -6,11 +6,12 @@
 // here touches a message.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
-import { TERRAFORM_DIR } from '../../shared/config/stack-spec';
+import { readVariableDefaults, TERRAFORM_DIR } from '../../shared/config/stack-spec';
 // The same depth reading the local event source mapping uses to know when a queue is drained.
 import { queueDepth, type QueueDepth } from '../local/event-source-mapping';
 import { provisionLocalRedrive, readRedriveModuleDefaults } from '../local/provision-redrive';
@@ -29,8 +30,19 @@ export const DEFAULT_RATE = 10;
 export const DEFAULT_QUARANTINE_AFTER = 3;
 /** SQS's longest visibility timeout (12 h), and so the longest a run can hold messages. */
 export const MAX_VISIBILITY_SECONDS = 43_200;
+/** The messaging module's variables: its name_prefix names the local messaging queues. */
+export const MESSAGING_MODULE_VARIABLES = join(TERRAFORM_DIR, 'modules', 'messaging-gateway', 'variables.tf');
 
 export class RedriveUsageError extends Error {}
+
+/**
+ * Which DLQ a run works on: the event path's buffer DLQ (the default), or the
+ * DLQ of a messaging FIFO queue (terraform/modules/messaging-gateway), whose
+ * messages go back to that queue in their group's order.
+ */
+export const REDRIVE_QUEUES = ['buffer', 'inbound', 'outbound', 'maintenance'] as const;
+export type RedriveQueue = (typeof REDRIVE_QUEUES)[number];
+const isRedriveQueue = (v: string): v is RedriveQueue => (REDRIVE_QUEUES as readonly string[]).includes(v);
 
 export interface RedriveRequest {
   apply: boolean;
@@ -39,6 +51,7 @@ export interface RedriveRequest {
   moveAll: boolean;
   aws: boolean;
   json: boolean;
+  queue: RedriveQueue;
   filterDetailType?: string;
   filterErrorClass?: string;
   rate: number;
@@ -62,6 +75,8 @@ export const DLQ_USAGE = `usage: npm run cli -- dlq <stats|redrive> [options]
                                    when a batch is too large for its 256 KiB state
     --quarantine-after N           quarantine to S3 instead once redriveCount reached N (default ${DEFAULT_QUARANTINE_AFTER})
     --move-all                     SQS StartMessageMoveTask: every message, as it is (AWS only: needs --aws)
+    --queue Q                      the DLQ to work on: buffer (default), or a messaging FIFO queue's:
+                                   inbound, outbound, maintenance (group order kept, new deduplication ids)
     --aws                          the deployed state machine (terraform output) instead of the local AWS
     --json                         print the report as JSON`;
 
@@ -93,6 +108,7 @@ export function parseRedriveArgs(args: string[]): RedriveRequest {
         max: { type: 'string' },
         'batch-size': { type: 'string' },
         'quarantine-after': { type: 'string' },
+        queue: { type: 'string' },
       },
     });
   } catch (error) {
@@ -100,12 +116,15 @@ export function parseRedriveArgs(args: string[]): RedriveRequest {
   }
   const { values, positionals } = parsed;
   if (positionals.length > 0) throw new RedriveUsageError(`dlq redrive: unexpected argument "${positionals[0]}"; options start with -- (see below).`);
+  const queue = values.queue ?? 'buffer';
+  if (!isRedriveQueue(queue)) throw new RedriveUsageError(`dlq redrive: --queue ${queue} is not a queue with a DLQ; give one of ${REDRIVE_QUEUES.join(', ')}.`);
   const request: RedriveRequest = {
     apply: values.apply === true,
     all: values.all === true,
     moveAll: values['move-all'] === true,
     aws: values.aws === true,
     json: values.json === true,
+    queue,
     rate: wholeNumber('--rate', values.rate, DEFAULT_RATE, 1, MAX_MESSAGES_PER_SECOND, 'messages per second; SQS moves at most 500'),
     max: wholeNumber('--max', values.max, MAX_MESSAGES_PER_EXECUTION, 1, MAX_MESSAGES_PER_EXECUTION, 'one execution keeps the receipt handles of what it inspects in its 256 KiB state; run again for more'),
     batchSize: wholeNumber('--batch-size', values['batch-size'], 10, 1, 10, 'SQS receives at most 10 messages at a time'),
@@ -375,7 +394,16 @@ function terraformOutputs(): Record<string, string> {
   if (run.status !== 0 || !run.stdout) return {};
   try {
     const json = JSON.parse(run.stdout) as Record<string, { value?: unknown }>;
-    return Object.fromEntries(Object.entries(json).flatMap(([k, v]) => (typeof v.value === 'string' ? [[k, v.value]] : [])));
+    // Strings as they are; a map of strings (messaging_dlq_urls) as "<output>.<key>".
+    return Object.fromEntries(
+      Object.entries(json).flatMap(([k, v]) => {
+        if (typeof v.value === 'string') return [[k, v.value]];
+        if (v.value && typeof v.value === 'object' && !Array.isArray(v.value)) {
+          return Object.entries(v.value).flatMap(([key, inner]) => (typeof inner === 'string' ? [[`${k}.${key}`, inner]] : []));
+        }
+        return [];
+      }),
+    );
   } catch {
     return {};
   }
@@ -403,21 +431,51 @@ function deployedValues(names: Record<string, { env: string; output: string; opt
   return values;
 }
 
-export async function awsRedriveTarget(): Promise<RedriveTarget> {
+/** Where the DLQ and source URLs of a deployed queue come from: environment variable, else `terraform output`. */
+function deployedQueueNames(queue: RedriveQueue) {
+  if (queue === 'buffer') return { dlqUrl: { env: 'BUFFER_DLQ_URL', output: 'buffer_dlq_url' }, sourceUrl: { env: 'BUFFER_QUEUE_URL', output: 'buffer_queue_url' } };
+  const upper = queue.toUpperCase();
+  return {
+    dlqUrl: { env: `${upper}_DLQ_URL`, output: `messaging_dlq_urls.${queue}` },
+    sourceUrl: { env: `${upper}_QUEUE_URL`, output: `messaging_queue_urls.${queue}` },
+  };
+}
+
+export async function awsRedriveTarget(queue: RedriveQueue = 'buffer'): Promise<RedriveTarget> {
   const { quarantinePrefix } = await readRedriveModuleDefaults();
   const v = deployedValues({
     stateMachineArn: { env: 'DLQ_REDRIVE_STATE_MACHINE_ARN', output: 'dlq_redrive_state_machine_arn' },
-    dlqUrl: { env: 'BUFFER_DLQ_URL', output: 'buffer_dlq_url' },
-    sourceUrl: { env: 'BUFFER_QUEUE_URL', output: 'buffer_queue_url' },
+    ...deployedQueueNames(queue),
     quarantineBucket: { env: 'DLQ_QUARANTINE_BUCKET', output: 'dlq_quarantine_bucket_name' },
     quarantinePrefix: { env: 'DLQ_QUARANTINE_PREFIX', output: 'dlq_quarantine_prefix', optional: quarantinePrefix },
   });
   return { where: 'aws', ...(v as Omit<RedriveTarget, 'where'>) };
 }
 
-export async function localRedriveTarget(): Promise<RedriveTarget> {
+export async function localRedriveTarget(queue: RedriveQueue = 'buffer'): Promise<RedriveTarget> {
   const session = attachLocalSession();
-  return { where: 'local', ...(await provisionLocalRedrive(session.stack)) };
+  const redrive = await provisionLocalRedrive(session.stack);
+  if (queue === 'buffer') return { where: 'local', ...redrive };
+  return { where: 'local', ...redrive, ...(await localMessagingQueue(queue)) };
+}
+
+/**
+ * The local messaging queue and its DLQ, named as the module names them
+ * (<name_prefix>-<queue>.fifo, <name_prefix>-<queue>-dlq.fifo, name_prefix
+ * from terraform/modules/messaging-gateway/variables.tf).
+ */
+export async function localMessagingQueue(queue: Exclude<RedriveQueue, 'buffer'>, sqs = new SQSClient({})): Promise<{ dlqUrl: string; sourceUrl: string }> {
+  const prefix = (await readVariableDefaults(MESSAGING_MODULE_VARIABLES))('name_prefix');
+  if (typeof prefix !== 'string') throw new Error(`${MESSAGING_MODULE_VARIABLES}: variable "name_prefix" needs a string default.`);
+  const url = async (name: string) => {
+    try {
+      return (await sqs.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl!;
+    } catch (error) {
+      if ((error as Error).name !== 'QueueDoesNotExist' && (error as Error).name !== 'AWS.SimpleQueueService.NonExistentQueue') throw error;
+      throw new RedriveUsageError(`dlq redrive: the local AWS has no queue ${name}; start the messaging stack with \`make up\` (npm run cli -- local up), or use --queue buffer.`);
+    }
+  };
+  return { dlqUrl: await url(`${prefix}-${queue}-dlq.fifo`), sourceUrl: await url(`${prefix}-${queue}.fifo`) };
 }
 
 function progressPrinter(): ((p: RedriveProgress) => void) & { done(): void } {
@@ -494,7 +552,7 @@ export async function runRedrive(
 
 async function redriveCommand(args: string[]): Promise<number> {
   const request = parseRedriveArgs(args);
-  const target = request.aws ? await awsRedriveTarget() : await localRedriveTarget();
+  const target = request.aws ? await awsRedriveTarget(request.queue) : await localRedriveTarget(request.queue);
   const progress = progressPrinter();
   const results = await runRedrive(new SFNClient({}), target, request, {
     onProgress: progress,

@@ -9,6 +9,7 @@ import {
   MAX_MESSAGES_PER_EXECUTION,
   MAX_VISIBILITY_SECONDS,
   RedriveUsageError,
+  awsRedriveTarget,
   executionInput,
   executionName,
   formatReport,
@@ -39,6 +40,7 @@ describe('dlq redrive flags', () => {
       moveAll: false,
       aws: false,
       json: false,
+      queue: 'buffer',
       rate: DEFAULT_RATE,
       max: MAX_MESSAGES_PER_EXECUTION,
       batchSize: 10,
@@ -80,9 +82,36 @@ describe('dlq redrive flags', () => {
     [['--batch-size', '11'], /--batch-size 11 is not allowed: give a whole number from 1 to 10 \(SQS receives at most 10 messages at a time\)/],
     [['--all'], /--all needs --apply: a dry run releases what it inspected/],
     [['--all', '--apply', '--move-all', '--aws'], /--move-all already moves every message in one SQS task; drop --all/],
+    [['--queue', 'target'], /--queue target is not a queue with a DLQ; give one of buffer, inbound, outbound, maintenance/],
   ])('refuse %j and say how to fix it', (args, message) => {
     expect(() => parseRedriveArgs(args)).toThrow(RedriveUsageError);
     expect(() => parseRedriveArgs(args)).toThrow(message);
+  });
+});
+
+describe('--queue', () => {
+  it.each(['buffer', 'inbound', 'outbound', 'maintenance'])('takes %s', (queue) => {
+    expect(parseRedriveArgs(['--queue', queue]).queue).toBe(queue);
+  });
+
+  it.each([
+    ['inbound', 'INBOUND_DLQ_URL', 'INBOUND_QUEUE_URL'],
+    ['maintenance', 'MAINTENANCE_DLQ_URL', 'MAINTENANCE_QUEUE_URL'],
+  ] as const)('--aws --queue %s reads the deployed FIFO queue and its DLQ from %s / %s (else terraform output)', async (queue, dlqEnv, sourceEnv) => {
+    const env = {
+      DLQ_REDRIVE_STATE_MACHINE_ARN: target.stateMachineArn,
+      DLQ_QUARANTINE_BUCKET: target.quarantineBucket,
+      [dlqEnv]: `https://sqs.eu-west-1.amazonaws.com/123456789012/genesys-messaging-${queue}-dlq.fifo`,
+      [sourceEnv]: `https://sqs.eu-west-1.amazonaws.com/123456789012/genesys-messaging-${queue}.fifo`,
+    };
+    const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, env);
+    try {
+      expect(await awsRedriveTarget(queue)).toMatchObject({ where: 'aws', dlqUrl: env[dlqEnv], sourceUrl: env[sourceEnv], quarantinePrefix: 'quarantine' });
+    } finally {
+      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
   });
 });
 

@@ -50,7 +50,7 @@ const ALLOWED: Record<string, string[]> = {
   Wait: [...COMMON, ...IO, ...FLOW, 'Seconds', 'SecondsPath', 'Timestamp', 'TimestampPath'],
   Succeed: [...COMMON, ...IO],
   Fail: [...COMMON, 'Error', 'ErrorPath', 'Cause', 'CausePath'],
-  Map: [...COMMON, ...IO, ...FLOW, 'ItemsPath', 'ItemSelector', 'ItemProcessor', 'MaxConcurrency', 'ResultSelector', 'ResultPath', 'Retry', 'Catch'],
+  Map: [...COMMON, ...IO, ...FLOW, 'ItemsPath', 'ItemSelector', 'ItemProcessor', 'MaxConcurrency', 'MaxConcurrencyPath', 'ResultSelector', 'ResultPath', 'Retry', 'Catch'],
   Parallel: [...COMMON, ...IO, ...FLOW, 'Branches', 'Parameters', 'ResultSelector', 'ResultPath', 'Retry', 'Catch'],
 };
 const SDK_TASK = /^arn:aws:states:::aws-sdk:(sqs|s3):([a-z][A-Za-z]+)$/;

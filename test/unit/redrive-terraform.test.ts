@@ -106,6 +106,8 @@ describe('the role', () => {
     expect(bySid.MoveEverything).toMatchObject({ resources: '${local.dlq_arns}' });
     expect(bySid.RedriveToSource).toMatchObject({ actions: ['sqs:GetQueueAttributes', 'sqs:SendMessage'], resources: '${local.source_arns}' });
     expect(bySid.QuarantineRepeatOffenders).toMatchObject({ actions: ['s3:PutObject'], resources: ['${local.quarantine_objects}'] });
+    // Quarantine objects and the messaging FIFO queues are SSE-KMS with the pipeline key.
+    expect(bySid.UsePipelineKey).toMatchObject({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: ['${var.kms_key_arn}'] });
     const locals = files.flatMap((f) => (f as unknown as { locals?: Body[] }).locals ?? []).reduce<Body>((a, b) => ({ ...a, ...b }), {});
     expect(locals.quarantine_objects).toBe('${aws_s3_bucket.quarantine.arn}/${var.quarantine_prefix}/*');
     expect(locals.dlq_arns).toBe('${distinct([for p in var.queue_pairs : p.dlq_arn])}');

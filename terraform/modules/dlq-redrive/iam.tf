@@ -77,11 +77,16 @@ data "aws_iam_policy_document" "redrive" {
     resources = [local.quarantine_objects]
   }
 
-  # The bucket encrypts each object with the pipeline key (SSE-KMS, bucket key).
+  # The bucket encrypts each object with the pipeline key (SSE-KMS, bucket
+  # key); the messaging FIFO queues are SSE-KMS with it too: receiving from
+  # their DLQs needs kms:Decrypt, sending back kms:GenerateDataKey.
   statement {
-    sid       = "EncryptQuarantinedObjects"
-    effect    = "Allow"
-    actions   = ["kms:GenerateDataKey"]
+    sid    = "UsePipelineKey"
+    effect = "Allow"
+    actions = [
+      "kms:Decrypt",
+      "kms:GenerateDataKey",
+    ]
     resources = [var.kms_key_arn]
   }
 

@@ -4,7 +4,7 @@ resource "aws_cloudwatch_metric_alarm" "dlq_not_empty" {
   for_each = aws_sqs_queue.dlq
 
   alarm_name          = "${var.name_prefix}-${each.key}-dlq-not-empty"
-  alarm_description   = "Messages are waiting in ${each.value.name}. The reason is in the message attributes; redrive it (DLQ redrive workflow) or discard it."
+  alarm_description   = "Messages are waiting in ${each.value.name}. The reason is in the message attributes; redrive with `make redrive AWS=1 QUEUE=${each.key}` or discard."
   namespace           = "AWS/SQS"
   metric_name         = "ApproximateNumberOfMessagesVisible"
   dimensions          = { QueueName = each.value.name }
