@@ -147,6 +147,7 @@ const passThrough: StoreBreaker = {
   state: 'closed',
   transitions: { closed: 0, open: 0, 'half-open': 0, isolated: 0 },
   halfOpenAfterSeconds: 5,
+  refusing: () => false,
 };
 
 function consumer(withBreaker: boolean) {

@@ -3,18 +3,29 @@
 //   replay <file.jsonl> [--rate N]  publish events, drain the buffer, print a JSON summary
 //   state <entityKey> [--prefix P]  print the projection of one entity (aspects in order-key order)
 //   dlq stats | dlq redrive [...]   DLQ depths; the DLQ redrive workflow (scripts/lib/redrive.ts)
+//   messaging drain                 wait for the messaging queues to empty, print the forwarder summary
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { documentClient } from '../shared/aws/clients';
 import { readEntityItems, toEntityView } from '../shared/projection/read-entity';
 import { buildFunctions } from './build';
 import { dlqCommand } from './lib/redrive';
 import { replayLines } from './lib/replay';
+import { waitForMessagingDrain } from './local/messaging-daemon';
+import { ROOT } from './local/moto';
 import { attachLocalSession, localDown, localUp } from './local/session';
 
+const MESSAGING_FUNCTIONS = ['messaging-ingest', 'messaging-forwarder', 'messaging-token-refresher'];
+
 const USAGE = `usage: npm run cli -- <command>
-  local up                         start the local AWS (moto) in the background and provision the event path
-  local down                       stop it
+  local up                         start the local AWS (moto) in the background, provision the event path, and start
+                                   the messaging gateway (ingest endpoint, forwarder, Genesys and platform doubles)
+  local down                       stop both
+  messaging drain [--timeout S]    wait until the messaging queues are empty and nothing is in flight, print one
+                                   JSON summary line (received, forwarded, duplicatesDropped, divertedToMaintenance,
+                                   deadLettered by reason, rateLimited429)
   replay <file.jsonl> [--rate N]   publish each line (an EventBridge event) to the local bus, run the consumer
                                    until the buffer is drained, print one JSON summary line
   state <entityKey> [--prefix P]   print the projection of an entity, e.g. conversation/<id>, user/<id>, aspects in
@@ -27,16 +38,46 @@ async function localCommand(args: string[]): Promise<number> {
   const [action, ...rest] = args;
   if (rest.length > 0) throw new UsageError(`local ${action}: unexpected argument ${rest[0]}`);
   if (action === 'up') {
+    await ensureMessagingBundles();
     const session = await localUp();
-    console.log(JSON.stringify({ endpoint: session.endpoint, bus: session.stack.busName, buffer: session.stack.bufferQueueUrl, dlq: session.stack.bufferDlqUrl, projectionTable: session.stack.projectionTable }));
-    console.error(`local AWS running on ${session.endpoint}; stop it with: npm run cli -- local down`);
+    const { ingestUrl, genesysUrl, platformUrl, integrationId } = session.messaging!;
+    console.log(
+      JSON.stringify({
+        endpoint: session.endpoint,
+        bus: session.stack.busName,
+        buffer: session.stack.bufferQueueUrl,
+        dlq: session.stack.bufferDlqUrl,
+        projectionTable: session.stack.projectionTable,
+        messaging: { ingestUrl, genesysUrl, platformUrl, integrationId },
+      }),
+    );
+    console.error(`local AWS running on ${session.endpoint}, messaging gateway on ${ingestUrl}; stop both with: npm run cli -- local down`);
     return 0;
   }
   if (action === 'down') {
-    console.error((await localDown()) ? 'local AWS stopped' : 'local AWS was not running');
+    const down = await localDown();
+    if (down.messaging === 'had-crashed') console.error('the messaging gateway had crashed before `local down` (see .local/logs/messaging-daemon.log)');
+    console.error(down.aws ? 'local AWS stopped' : 'local AWS was not running');
     return 0;
   }
   throw new UsageError(`local: expected "up" or "down", got ${action === undefined ? 'nothing' : `"${action}"`}`);
+}
+
+/** `local up` runs the messaging bundles that ship; build them when a fresh clone has none. */
+async function ensureMessagingBundles(): Promise<void> {
+  const missing = MESSAGING_FUNCTIONS.filter((name) => !existsSync(join(ROOT, 'dist', name, 'index.mjs')));
+  if (missing.length > 0) await buildFunctions(missing);
+}
+
+async function messagingCommand(args: string[]): Promise<number> {
+  const [action, ...rest] = args;
+  if (action !== 'drain') throw new UsageError(`messaging: expected "drain", got ${action === undefined ? 'nothing' : `"${action}"`}`);
+  const { values } = parseArgs({ args: rest, options: { timeout: { type: 'string' } }, strict: true });
+  const timeoutSeconds = values.timeout === undefined ? 900 : Number(values.timeout);
+  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new UsageError(`messaging drain: --timeout ${values.timeout} must be a positive number of seconds`);
+  const summary = await waitForMessagingDrain({ timeoutMs: timeoutSeconds * 1000 });
+  console.log(JSON.stringify(summary));
+  return 0;
 }
 
 async function replayCommand(args: string[]): Promise<number> {
@@ -89,6 +130,8 @@ async function main(argv: string[]): Promise<number> {
       return stateCommand(args);
     case 'dlq':
       return dlqCommand(args);
+    case 'messaging':
+      return messagingCommand(args);
     case undefined:
     case 'help':
     case '--help':

@@ -125,6 +125,15 @@ export class LocalEventSourceMapping {
     private readonly onInvocationEnd?: (records: SQSRecord[], failed: Set<string> | 'all', endedAt: number) => void,
   ) {
     if (settings.batchSize < 1) throw new Error('batchSize must be at least 1');
+    // FIFO queues (SQS itself keeps each message group in order and hands a
+    // group to one receiver at a time until its in-flight messages are
+    // deleted or visible again: moto does the same, sqs/models.py
+    // receive_message "pending_message_groups"). Lambda takes at most 10
+    // records per FIFO batch and refuses a batching window on them.
+    if (queue.url.endsWith('.fifo')) {
+      if (settings.batchSize > 10) throw new Error(`batchSize ${settings.batchSize}: Lambda takes at most 10 records per batch from a FIFO queue`);
+      if (settings.batchingWindowMs > 0) throw new Error('a FIFO queue takes no batching window (Lambda refuses MaximumBatchingWindowInSeconds on FIFO event sources)');
+    }
     if (settings.maxConcurrency < 1) throw new Error('maxConcurrency must be at least 1');
   }
 

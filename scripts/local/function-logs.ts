@@ -16,7 +16,12 @@ export interface LogCapture {
 
 export function captureFunctionLogs(
   file: string,
-  options: { passthrough?: boolean; ignoreRequest?: (requestId: string) => boolean } = {},
+  options: {
+    passthrough?: boolean;
+    ignoreRequest?: (requestId: string) => boolean;
+    /** Every counted "batch summary" entry, for functions whose summary is not the consumer's tally (the messaging forwarder). */
+    onSummary?: (entry: Record<string, unknown>) => void;
+  } = {},
 ): LogCapture {
   mkdirSync(dirname(file), { recursive: true });
   const tally = emptyTally();
@@ -28,7 +33,10 @@ export function captureFunctionLogs(
       if (entry.level === undefined || entry.service === undefined) return false;
       // A timed-out invocation is killed on Lambda before it could log its summary.
       const abandoned = entry.function_request_id !== undefined && options.ignoreRequest?.(entry.function_request_id) === true;
-      if (entry.message === 'batch summary' && entry.tally && !abandoned) addTally(tally, entry.tally);
+      if (entry.message === 'batch summary' && !abandoned) {
+        if (entry.tally) addTally(tally, entry.tally);
+        options.onSummary?.(entry as Record<string, unknown>);
+      }
       if ((entry.level === 'WARN' || entry.level === 'ERROR') && problems.length < 200) problems.push(line);
       appendFileSync(file, `${line}\n`);
       return true;

@@ -17,7 +17,26 @@ results; only the cost changes. Arguments are moto_server's own.
 - EventBridge re-compiled the same JSONPath expressions (a full yacc table
   build) for every target of every event; compiled paths are now cached.
 
-One semantic fix: the server is threaded and moto's backends take no locks,
+Two semantic fixes. FIFO message groups: moto keeps a "pending" set of
+received messages and drops a message from it only when a receive walks past
+it visible again, re-reading the set as it goes. When two messages of a group
+come back visible at once (a failed record and the one skipped behind it),
+the first is passed over because the second is still "pending", the second
+is then delivered ahead of it, and so is the rest of the group: order broken.
+SQS's rule is simpler: a group is blocked while any of its messages is in
+flight (received, not deleted, not yet visible again). Before each receive on
+a FIFO queue the pending set is rebuilt from exactly that rule, so moto's own
+loop blocks the right groups and never reorders.
+
+Pre-signed S3 URLs: moto 5.2.5 checks neither X-Amz-Expires nor the expiry
+of the session credentials that signed the URL, so every pre-signed URL
+works forever locally. AWS refuses an expired URL (403 AccessDenied "Request
+has expired") and a URL signed with temporary credentials once the session
+has ended (400 ExpiredToken), whatever X-Amz-Expires says. Object GETs now
+do both, so the attachment URL lifetime (design section 1) can be shown
+locally with short STS sessions (moto's AssumeRole honours DurationSeconds).
+
+And: the server is threaded and moto's backends take no locks,
 so two concurrent conditional writes to one DynamoDB item could both see the
 old item and both succeed, and two concurrent short-poll receives could take
 the same SQS message. DynamoDB applies a conditional write atomically per
@@ -30,9 +49,14 @@ import sys
 import threading
 import time
 
+import calendar
+
 import jsonpath_ng.ext
+from moto.core.utils import utcnow
 from moto.dynamodb.models import DynamoDBBackend
+from moto.s3.responses import S3Response
 from moto.sqs.models import Message, Queue, SQSBackend
+from moto.sts.models import sts_backends
 
 
 def _retained(self, queue_name, message):
@@ -97,17 +121,63 @@ for _name in ("put_item", "update_item", "delete_item", "transact_write_items", 
 _receive = SQSBackend.receive_message
 
 
+def _rebuild_in_flight(backend, queue_name):
+    queue = backend.get_queue(queue_name)
+    if queue.fifo_queue:
+        queue._pending_messages = {m for m in queue._messages if m.approximate_receive_count > 0 and not m.visible}
+
+
 @functools.wraps(_receive)
 def _receive_message(self, queue_name, count, wait_seconds_timeout, *args, **kwargs):
     if wait_seconds_timeout:
+        _rebuild_in_flight(self, queue_name)
         return _receive(self, queue_name, count, wait_seconds_timeout, *args, **kwargs)
     with _write_lock:
+        _rebuild_in_flight(self, queue_name)
         return _receive(self, queue_name, count, wait_seconds_timeout, *args, **kwargs)
 
 
 SQSBackend.receive_message = _receive_message
 for _name in ("delete_message", "delete_message_batch", "change_message_visibility", "change_message_visibility_batch", "send_message", "send_message_batch"):
     setattr(SQSBackend, _name, _serialised(getattr(SQSBackend, _name)))
+
+def _s3_error(status, code, message):
+    body = f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code><Message>{message}</Message></Error>'
+    return status, {"Content-Type": "application/xml"}, body
+
+
+def _session_expired(token):
+    for account in list(sts_backends.values()):
+        for backend in list(account.values()):
+            for role in backend.assumed_roles:
+                if role.session_token == token:
+                    return role.expiration < utcnow()
+    return False
+
+
+def _presigned_refusal(query):
+    def one(name):
+        value = query.get(name)
+        return value[0] if isinstance(value, list) and value else value
+
+    signed, expires = one("X-Amz-Date"), one("X-Amz-Expires")
+    if signed and expires and time.time() > calendar.timegm(time.strptime(signed, "%Y%m%dT%H%M%SZ")) + int(expires):
+        return _s3_error(403, "AccessDenied", "Request has expired")
+    token = one("X-Amz-Security-Token")
+    if token and _session_expired(token):
+        return _s3_error(400, "ExpiredToken", "The provided token has expired.")
+    return None
+
+
+_key_response_get = S3Response._key_response_get
+
+
+@functools.wraps(_key_response_get)
+def _checked_key_response_get(self, query, key_name):
+    return _presigned_refusal(query) or _key_response_get(self, query, key_name)
+
+
+S3Response._key_response_get = _checked_key_response_get
 
 from moto.server import main  # noqa: E402  (after the patches, on purpose)
 

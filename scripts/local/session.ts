@@ -5,6 +5,7 @@ import { existsSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { useLocalAws } from './aws-env';
 import { endpointFor, freePort, runningDetached, startMoto, STATE_DIR, stopDetached, type LocalAws } from './moto';
+import { startMessagingDaemon, stopMessagingDaemon, type MessagingEndpoints } from './messaging-daemon';
 import { provisionLocalStack, type LocalStack } from './provision';
 
 const STACK_FILE = join(STATE_DIR, 'stack.json');
@@ -15,6 +16,8 @@ export interface LocalSession {
   /** The local AWS server's process id, when this session started it. */
   pid?: number;
   stack: LocalStack;
+  /** The background messaging gateway (`local up` only). */
+  messaging?: MessagingEndpoints;
   stop(): Promise<void>;
 }
 
@@ -43,16 +46,21 @@ export async function localUp(): Promise<LocalSession> {
     useLocalAws(aws.endpoint);
     const stack = await provisionLocalStack();
     writeFileSync(STACK_FILE, JSON.stringify(stack, null, 2));
-    return { endpoint: aws.endpoint, port: aws.port, stack, stop: async () => undefined };
+    // The messaging gateway runs beside the event path in its own detached process (messaging-daemon.ts).
+    const messaging = await startMessagingDaemon();
+    return { endpoint: aws.endpoint, port: aws.port, stack, messaging, stop: async () => undefined };
   } catch (error) {
+    await stopMessagingDaemon();
     await stopDetached();
     throw error;
   }
 }
 
-export async function localDown(): Promise<boolean> {
+/** Stops the messaging gateway and the local AWS; says whether the AWS was running and whether the gateway had crashed. */
+export async function localDown(): Promise<{ aws: boolean; messaging: 'stopped' | 'not-running' | 'had-crashed' }> {
+  const messaging = await stopMessagingDaemon();
   rmSync(STACK_FILE, { force: true });
-  return stopDetached();
+  return { aws: await stopDetached(), messaging };
 }
 
 /** Attaches to the background local AWS started by `local up`. */

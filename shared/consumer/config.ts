@@ -1,6 +1,7 @@
 // Consumer configuration from the Lambda environment (set by Terraform, or by
 // the local runner from the same Terraform defaults). A missing or malformed
 // value stops the cold start with a message naming the variable.
+import { envReader, type Env } from '../config/env';
 import { DEFAULT_BREAKER, type BreakerSettings } from '../resilience/circuit-breaker';
 
 export interface ConsumerConfig {
@@ -29,8 +30,6 @@ export interface ConsumerConfig {
   breaker: BreakerSettings;
 }
 
-type Env = Record<string, string | undefined>;
-
 /**
  * Powertools locks a record's idempotency key for the invocation's remaining
  * time (up to the function timeout) while the projection runs. The lock only
@@ -42,59 +41,27 @@ type Env = Record<string, string | undefined>;
  */
 export const IN_PROGRESS_LOCK_SECONDS = 15;
 
-function positive(env: Env, name: string, fallback: number, below?: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0 || (below !== undefined && value >= below)) {
-    throw new Error(`event-consumer: environment variable ${name}=${raw} must be a number > 0${below !== undefined ? ` and < ${below}` : ''}.`);
-  }
-  return value;
-}
-
-function text(env: Env, name: string): string {
-  const value = env[name];
-  if (!value) throw new Error(`event-consumer: environment variable ${name} is not set; Terraform's consumer module sets it (locally: scripts/local).`);
-  return value;
-}
-
-function flag(env: Env, name: string, fallback: boolean): boolean {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (raw === 'true' || raw === 'false') return raw === 'true';
-  throw new Error(`event-consumer: environment variable ${name}=${raw} must be true or false.`);
-}
-
-function count(env: Env, name: string, fallback: number, min = 0): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) {
-    throw new Error(`event-consumer: environment variable ${name}=${raw} must be an integer >= ${min}.`);
-  }
-  return value;
-}
-
 export function readConsumerConfig(env: Env = process.env): ConsumerConfig {
+  const { text, positive, count, flag } = envReader('event-consumer', env);
   return {
-    projectionTable: text(env, 'PROJECTION_TABLE'),
-    idempotencyTable: text(env, 'IDEMPOTENCY_TABLE'),
-    idempotencyEnabled: flag(env, 'IDEMPOTENCY_ENABLED', true),
-    bufferQueueUrl: text(env, 'BUFFER_QUEUE_URL'),
-    bufferDlqUrl: text(env, 'BUFFER_DLQ_URL'),
-    idempotencyTtlSeconds: count(env, 'IDEMPOTENCY_TTL_SECONDS', 432000, 60),
-    idempotencyInProgressSeconds: count(env, 'IDEMPOTENCY_IN_PROGRESS_SECONDS', IN_PROGRESS_LOCK_SECONDS, 1),
-    eventFutureSkewSeconds: count(env, 'EVENT_FUTURE_SKEW_SECONDS', 300),
-    maxEventBytes: count(env, 'MAX_EVENT_BYTES', 262144, 1024),
-    retryBackoffBaseSeconds: count(env, 'RETRY_BACKOFF_BASE_SECONDS', 2),
-    retryBackoffCapSeconds: count(env, 'RETRY_BACKOFF_CAP_SECONDS', 300),
-    bufferMaxReceiveCount: count(env, 'BUFFER_MAX_RECEIVE_COUNT', 5, 1),
+    projectionTable: text('PROJECTION_TABLE'),
+    idempotencyTable: text('IDEMPOTENCY_TABLE'),
+    idempotencyEnabled: flag('IDEMPOTENCY_ENABLED', true),
+    bufferQueueUrl: text('BUFFER_QUEUE_URL'),
+    bufferDlqUrl: text('BUFFER_DLQ_URL'),
+    idempotencyTtlSeconds: count('IDEMPOTENCY_TTL_SECONDS', 432000, 60),
+    idempotencyInProgressSeconds: count('IDEMPOTENCY_IN_PROGRESS_SECONDS', IN_PROGRESS_LOCK_SECONDS, 1),
+    eventFutureSkewSeconds: count('EVENT_FUTURE_SKEW_SECONDS', 300),
+    maxEventBytes: count('MAX_EVENT_BYTES', 262144, 1024),
+    retryBackoffBaseSeconds: count('RETRY_BACKOFF_BASE_SECONDS', 2),
+    retryBackoffCapSeconds: count('RETRY_BACKOFF_CAP_SECONDS', 300),
+    bufferMaxReceiveCount: count('BUFFER_MAX_RECEIVE_COUNT', 5, 1),
     functionName: env.AWS_LAMBDA_FUNCTION_NAME ?? 'event-consumer',
     breaker: {
-      failureThreshold: positive(env, 'BREAKER_FAILURE_THRESHOLD', DEFAULT_BREAKER.failureThreshold, 1),
-      windowSeconds: count(env, 'BREAKER_WINDOW_SECONDS', DEFAULT_BREAKER.windowSeconds, 1),
-      minimumRps: positive(env, 'BREAKER_MINIMUM_RPS', DEFAULT_BREAKER.minimumRps),
-      halfOpenAfterSeconds: count(env, 'BREAKER_HALF_OPEN_AFTER_SECONDS', DEFAULT_BREAKER.halfOpenAfterSeconds, 1),
+      failureThreshold: positive('BREAKER_FAILURE_THRESHOLD', DEFAULT_BREAKER.failureThreshold, 1),
+      windowSeconds: count('BREAKER_WINDOW_SECONDS', DEFAULT_BREAKER.windowSeconds, 1),
+      minimumRps: positive('BREAKER_MINIMUM_RPS', DEFAULT_BREAKER.minimumRps),
+      halfOpenAfterSeconds: count('BREAKER_HALF_OPEN_AFTER_SECONDS', DEFAULT_BREAKER.halfOpenAfterSeconds, 1),
     },
   };
 }

@@ -36,6 +36,14 @@ export interface StoreBreaker {
   readonly transitions: Readonly<Record<BreakerStateName, number>>;
   /** Seconds from opening to the next probe: the first hold of a record the open circuit refused. */
   readonly halfOpenAfterSeconds: number;
+  /**
+   * Whether a call made now would be refused without running: open and not
+   * yet due for its half-open probe, or a probe is in flight. (cockatiel's
+   * state stays "open" after the delay until a call arrives to be the probe,
+   * so `state === 'open'` alone would never let a caller that checks first
+   * probe.) The forwarder diverts on this before doing any work.
+   */
+  refusing(now?: number): boolean;
 }
 
 export const isBrokenCircuit = (error: unknown): boolean => error instanceof BrokenCircuitError;
@@ -59,7 +67,9 @@ export function createStoreBreaker(
     }),
   });
   const transitions: Record<BreakerStateName, number> = { closed: 0, open: 0, 'half-open': 0, isolated: 0 };
+  let openedAt = 0;
   policy.onStateChange((state) => {
+    if (state === CircuitState.Open) openedAt = Date.now();
     transitions[NAMES[state]] += 1;
     onStateChange(NAMES[state]);
   });
@@ -70,5 +80,9 @@ export function createStoreBreaker(
     },
     transitions,
     halfOpenAfterSeconds: Math.max(1, Math.ceil(settings.halfOpenAfterSeconds)),
+    refusing(now = Date.now()) {
+      if (policy.state === CircuitState.HalfOpen || policy.state === CircuitState.Isolated) return true;
+      return policy.state === CircuitState.Open && now - openedAt < settings.halfOpenAfterSeconds * 1000;
+    },
   };
 }

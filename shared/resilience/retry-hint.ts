@@ -21,7 +21,8 @@
 //                   exhausted capacity, while the other half keeps the spread.
 import { backoffCeilingSeconds, openCircuitHoldSeconds, retryAfterSeconds, type BackoffPolicy } from './backoff';
 
-export type RetryHintReason = 'circuit-open' | 'unreachable' | 'in-progress' | 'retry-after' | 'throttled';
+/** `deadline`: the invocation had too little time left to start the record; it comes back at once. */
+export type RetryHintReason = 'circuit-open' | 'unreachable' | 'in-progress' | 'retry-after' | 'throttled' | 'deadline';
 
 export interface RetryHint {
   seconds: number;

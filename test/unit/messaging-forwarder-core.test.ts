@@ -9,6 +9,10 @@ import { RateLimitedLocallyError } from '../../shared/messaging/genesys/client';
 import { GENESYS_MAX_REQUEST_BYTES, inboundMessagePath, serialiseOpenMessage, toOpenMessage } from '../../shared/messaging/genesys/open-message';
 import { SharedToken, refreshDecision, type StoredToken, type TokenStore } from '../../shared/messaging/genesys/token';
 import { gcraDecide, pausedTat, perMinuteSettings, type RateLimitSettings } from '../../shared/messaging/rate-limit';
+import { MESSAGING_VARIABLES_FILE } from '../../scripts/local/provision-messaging';
+import { readVariableDefaults } from '../../shared/config/stack-spec';
+import { FORWARDER_DEFAULTS, readForwarderConfig } from '../../shared/messaging/forwarder/config';
+import { createStoreBreaker } from '../../shared/resilience/circuit-breaker';
 import { inboundMessage } from '../fixtures/inbound-messages';
 
 const headers = (h: Record<string, string> = {}) => new Headers(h);
@@ -234,5 +238,32 @@ describe('Open Messaging mapping', () => {
     expect(JSON.parse(serialiseOpenMessage(long)).text).toHaveLength(5_000);
     const huge = toOpenMessage(inboundMessage({ text: 'x'.repeat(GENESYS_MAX_REQUEST_BYTES) }), []);
     expect(() => serialiseOpenMessage(huge)).toThrow(expect.objectContaining({ reason: 'message-too-large' }));
+  });
+});
+
+describe('forwarder settings', () => {
+  it('code defaults are the messaging-gateway module defaults (one source of truth)', async () => {
+    const valueOf = await readVariableDefaults(MESSAGING_VARIABLES_FILE);
+    for (const [name, value] of Object.entries(FORWARDER_DEFAULTS)) expect(value, name).toBe(valueOf(name));
+    const config = readForwarderConfig({
+      INBOUND_QUEUE_URL: 'q', MAINTENANCE_QUEUE_URL: 'm', INBOUND_DLQ_URL: 'd', MESSAGING_STATE_TABLE: 't', ATTACHMENT_BUCKET: 'b',
+      GENESYS_API_URL: 'https://api.example', GENESYS_TOKEN_SECRET_ARN: 'arn:t', PLATFORM_CREDENTIALS_SECRET_ARN: 'arn:p', GENESYS_INTEGRATION_ID: 'i',
+    });
+    expect(config.breaker).toMatchObject({ failureThreshold: 0.1, windowSeconds: 30, halfOpenAfterSeconds: 10 });
+    expect(config.rateLimitPerMinute).toBe(300);
+  });
+
+  it('a malformed setting stops the cold start naming the variable', () => {
+    expect(() => readForwarderConfig({ INBOUND_QUEUE_URL: 'q' })).toThrow(/MAINTENANCE_QUEUE_URL is not set/);
+  });
+});
+
+describe('breaker refusal check', () => {
+  it('refuses while open, lets the probe through after the half-open delay', async () => {
+    const breaker = createStoreBreaker({ failureThreshold: 0.1, windowSeconds: 10, minimumRps: 0.1, halfOpenAfterSeconds: 1 }, () => true, () => undefined);
+    for (let i = 0; i < 3; i++) await breaker.execute(() => Promise.reject(new Error('down'))).catch(() => undefined);
+    expect(breaker.state).toBe('open');
+    expect(breaker.refusing()).toBe(true);
+    expect(breaker.refusing(Date.now() + 1_500)).toBe(false);
   });
 });

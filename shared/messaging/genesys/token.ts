@@ -113,7 +113,7 @@ export interface TokenStore {
    * refresh lease; then resolves undefined and the caller re-reads later.
    * `replacing` is the token that failed: if the store already holds another, nothing is done.
    */
-  refresh(replacing: string | undefined): Promise<StoredToken | undefined>;
+  refresh(replacing: string | undefined, reason?: string): Promise<StoredToken | undefined>;
 }
 
 export class TokenUnavailableError extends Error {
@@ -173,4 +173,21 @@ export class SharedToken {
     }
     throw new TokenUnavailableError('no usable Genesys token: another instance is refreshing it, or the login fails (see the token refresher logs)');
   }
+}
+
+export interface RefreshOutcome {
+  refreshed: boolean;
+  reason: string;
+  /** Epoch ms at which the stored token expires (never the token itself). */
+  expiresAt?: number;
+}
+
+/** One run of the scheduled refresher: replace the stored token if refreshDecision says so. */
+export async function refreshIfDue(store: TokenStore, now: () => number = Date.now): Promise<RefreshOutcome> {
+  const stored = await store.read(true);
+  const decision = refreshDecision(stored, now());
+  if (!decision.refresh) return { refreshed: false, reason: decision.reason, ...(stored ? { expiresAt: stored.expiresAt } : {}) };
+  const token = await store.refresh(stored?.accessToken, decision.reason);
+  if (!token) return { refreshed: false, reason: 'another process holds the refresh lease' };
+  return { refreshed: token.accessToken !== stored?.accessToken, reason: decision.reason, expiresAt: token.expiresAt };
 }
