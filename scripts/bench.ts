@@ -23,7 +23,6 @@ import { parseArgs } from 'node:util';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSRecord } from 'aws-lambda';
 import { readConsumerConfig } from '../shared/consumer/config';
 import { createEventConsumer } from '../shared/consumer/event-consumer';
@@ -77,7 +76,7 @@ const consumerOptions: ConsumerBenchOptions = {
   concurrency: option('concurrency', d.concurrency, positiveInteger, 'a positive integer'),
   latencyMs: option('latency-ms', d.latencyMs, (n) => n >= 0, 'a number >= 0'),
   sigma: option('sigma', d.sigma, (n) => n >= 0, 'a number >= 0'),
-  batchSize: option('batch-size', d.batchSize, (n) => positiveInteger(n) && n <= 10_000, 'an integer from 1 to 10000 (the SQS event source mapping limit)'),
+  ...(values['batch-size'] !== undefined ? { batchSize: option('batch-size', 10, (n) => positiveInteger(n) && n <= 10_000, 'an integer from 1 to 10000 (the SQS event source mapping limit)') } : {}),
   e2eEvents: option('e2e-events', smoke ? 60 : d.e2eEvents, (n) => Number.isInteger(n) && n >= 0, 'an integer >= 0 (0 skips the end-to-end runs)'),
   initRuns: option('init-runs', smoke ? 3 : d.initRuns, positiveInteger, 'a positive integer'),
   outDir: values['out-dir'] ?? DEFAULT_OUT_DIR,
@@ -161,7 +160,6 @@ function consumer(withBreaker: boolean) {
     }),
     logger: new Logger({ serviceName: 'bench', logLevel: 'SILENT' }),
     dynamoDb,
-    documentClient: DynamoDBDocumentClient.from(dynamoDb, { marshallOptions: { removeUndefinedValues: true } }),
     sqs: { send: async () => ({}) } as unknown as SQSClient,
     ...(withBreaker ? {} : { storeBreaker: passThrough }),
   });

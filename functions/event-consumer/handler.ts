@@ -6,8 +6,9 @@ import { createOrderingHook } from '../../shared/ordering/buffer';
 import { readOrderingBufferSettings } from '../../shared/ordering/config';
 
 const logger = new Logger({ serviceName: 'event-consumer' });
-const dynamoDb = dynamoDbClient();
-const documents = documentClient(dynamoDb);
+// The projection and idempotency client caches its middleware per command;
+// the ordering buffer's document client cannot, so it gets its own.
+const dynamoDb = dynamoDbClient({ cacheMiddleware: true });
 const sqs = sqsClient();
 const ordering = readOrderingBufferSettings();
 
@@ -15,7 +16,6 @@ export const handler = createEventConsumer({
   config: readConsumerConfig(),
   logger,
   dynamoDb,
-  documentClient: documents,
   sqs,
-  ...(ordering ? { ordering: createOrderingHook(ordering, documents, sqs) } : {}),
+  ...(ordering ? { ordering: createOrderingHook(ordering, documentClient(dynamoDbClient()), sqs) } : {}),
 });

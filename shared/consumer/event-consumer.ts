@@ -12,7 +12,6 @@ import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempo
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { TopicCatalogue } from '../genesys/catalogue';
@@ -30,8 +29,8 @@ import { emptyTally, type BatchTally } from './tally';
 export interface ConsumerDeps {
   config: ConsumerConfig;
   logger: Logger;
+  /** Projection writes and idempotency records (plain commands only, so it may cache its middleware: shared/aws/clients.ts). */
   dynamoDb: DynamoDBClient;
-  documentClient: DynamoDBDocumentClient;
   sqs: SQSClient;
   /** Defaults to a cockatiel breaker from config.breaker; `make bench` passes a pass-through one to measure the breaker's cost. */
   storeBreaker?: StoreBreaker;
@@ -57,7 +56,7 @@ interface BatchState {
   handled: Map<string, string>;
 }
 
-export function createEventConsumer({ config, logger, dynamoDb, documentClient, sqs, storeBreaker, ordering, catalogue = builtInCatalogue() }: ConsumerDeps) {
+export function createEventConsumer({ config, logger, dynamoDb, sqs, storeBreaker, ordering, catalogue = builtInCatalogue() }: ConsumerDeps) {
   const processor = new BatchProcessor(EventType.SQS);
   const idempotencyConfig = new IdempotencyConfig({
     // The content digest, re-keyed per EventBridge replay (GenesysEvent.idempotencyKey).
@@ -65,7 +64,7 @@ export function createEventConsumer({ config, logger, dynamoDb, documentClient, 
     expiresAfterSeconds: config.idempotencyTtlSeconds,
   });
   const project = async (request: ProjectionRequest): Promise<ProjectionResult> => {
-    const outcome = await projectEvent(documentClient, config.projectionTable, request);
+    const outcome = await projectEvent(dynamoDb, config.projectionTable, request);
     // Inside the idempotent step, so each content enters the buffer once,
     // stale or not; a failure here retries the record (shared/ordering/buffer.ts).
     if (ordering) await ordering.buffer(request);

@@ -2,8 +2,7 @@
 // written by one conditional UpdateItem that succeeds only when the stored
 // order key is absent or smaller. Replays and stale events fail the condition
 // and change nothing.
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { GenesysEvent } from '../genesys/event';
 
 export type ProjectionOutcome = 'applied' | 'stale';
@@ -24,10 +23,16 @@ export interface ProjectionItem {
   projectedAt: string;
 }
 
-export function projectionUpdate(tableName: string, event: GenesysEvent, projectedAt: string) {
-  return new UpdateCommand({
+/**
+ * The conditional write, on the plain DynamoDB client with the attribute
+ * values written out: the document client's marshalling and its per-send
+ * middleware resolution were a measurable share of the consumer's CPU per
+ * record, and the plain client can cache its middleware (shared/aws/clients.ts).
+ */
+export function projectionUpdate(tableName: string, event: GenesysEvent, projectedAt: string): UpdateItemCommand {
+  return new UpdateItemCommand({
     TableName: tableName,
-    Key: { entity: event.entity, aspect: event.aspect },
+    Key: { entity: { S: event.entity }, aspect: { S: event.aspect } },
     ConditionExpression: 'attribute_not_exists(#orderKey) OR #orderKey < :orderKey',
     UpdateExpression:
       'SET #orderKey = :orderKey, #eventId = :eventId, #eventTime = :eventTime, #detailTimestamp = :detailTimestamp, ' +
@@ -46,22 +51,22 @@ export function projectionUpdate(tableName: string, event: GenesysEvent, project
       '#projectedAt': 'projectedAt',
     },
     ExpressionAttributeValues: {
-      ':orderKey': event.orderKey,
-      ':eventId': event.eventId,
-      ':eventTime': event.eventTimeMs,
-      ':detailTimestamp': event.detailTimestampMs,
-      ':digest': event.digest,
-      ':topicName': event.topicName,
-      ':detailType': event.detailType,
-      ':correlationId': event.correlationId ?? '',
-      ':data': JSON.stringify(event.eventBody),
-      ':projectedAt': projectedAt,
+      ':orderKey': { S: event.orderKey },
+      ':eventId': { S: event.eventId },
+      ':eventTime': { N: String(event.eventTimeMs) },
+      ':detailTimestamp': { N: String(event.detailTimestampMs) },
+      ':digest': { S: event.digest },
+      ':topicName': { S: event.topicName },
+      ':detailType': { S: event.detailType },
+      ':correlationId': { S: event.correlationId ?? '' },
+      ':data': { S: JSON.stringify(event.eventBody) },
+      ':projectedAt': { S: projectedAt },
     },
   });
 }
 
 export async function projectEvent(
-  client: DynamoDBDocumentClient,
+  client: DynamoDBClient,
   tableName: string,
   event: GenesysEvent,
   now: () => Date = () => new Date(),

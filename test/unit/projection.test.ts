@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { parseGenesysEvent } from '../../shared/genesys/event';
 import { projectEvent, projectionUpdate } from '../../shared/projection/project-event';
@@ -8,7 +8,7 @@ import { LIMITS, conversationEvent } from '../fixtures/factories';
 
 const event = parseGenesysEvent(JSON.stringify(conversationEvent({ conversationId: 'c-1', participantId: 'p-1', suffix: 'acw' })), LIMITS);
 
-/** A document client double for pure logic: records commands, answers with a scripted outcome. */
+/** A DynamoDB client double for pure logic: records commands, answers with a scripted outcome. */
 function clientThat(outcome: 'ok' | 'condition-failed' | Error) {
   const sent: unknown[] = [];
   const client = {
@@ -18,18 +18,19 @@ function clientThat(outcome: 'ok' | 'condition-failed' | Error) {
       if (outcome instanceof Error) throw outcome;
       return {};
     },
-  } as unknown as DynamoDBDocumentClient;
+  } as unknown as DynamoDBClient;
   return { client, sent };
 }
 
 describe('conditional last-write-wins update', () => {
   it('writes one item per (entity, aspect) only if the stored order key is absent or smaller', () => {
     const input = projectionUpdate('projection', event, '2026-11-24T08:00:00.000Z').input;
-    expect(input.Key).toEqual({ entity: 'conversation/c-1', aspect: 'p-1/acw' });
+    expect(input.Key).toEqual({ entity: { S: 'conversation/c-1' }, aspect: { S: 'p-1/acw' } });
     expect(input.ConditionExpression).toBe('attribute_not_exists(#orderKey) OR #orderKey < :orderKey');
     expect(input.ExpressionAttributeNames?.['#orderKey']).toBe('orderKey');
-    expect(input.ExpressionAttributeValues?.[':orderKey']).toBe(event.orderKey);
-    expect(JSON.parse(input.ExpressionAttributeValues?.[':data'] as string)).toEqual(event.eventBody);
+    expect(input.ExpressionAttributeValues?.[':orderKey']).toEqual({ S: event.orderKey });
+    expect(input.ExpressionAttributeValues?.[':eventTime']).toEqual({ N: String(event.eventTimeMs) });
+    expect(JSON.parse(input.ExpressionAttributeValues?.[':data']?.S ?? '')).toEqual(event.eventBody);
   });
 
   it('reports applied when the write succeeds', async () => {
