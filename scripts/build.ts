@@ -53,6 +53,8 @@ export interface BuildOptions {
   catalogueDir?: string;
   /** Output directory (default dist/). */
   distDir?: string;
+  /** Packages left out of the bundle and resolved at run time (`make bench` weighs `@aws-sdk/*` from the Lambda runtime against bundling it). */
+  external?: string[];
 }
 
 async function zipBundle(name: string, distDir: string): Promise<string> {
@@ -93,6 +95,7 @@ export async function buildFunctions(names?: string[], options: BuildOptions = {
       banner: { js: BANNER },
       logLevel: 'warning',
       plugins: [topicCataloguePlugin(catalogue)],
+      ...(options.external ? { external: options.external } : {}),
     });
     await writeFile(join(outdir, 'package.json'), '{"type":"module"}\n');
     const zip = await zipBundle(name, distDir);

@@ -27,7 +27,7 @@ import { runEndToEnd, type EndToEndResult } from './consumer-e2e';
 import { BASELINE_BATCH_SIZE } from './baseline-consumer';
 import { measureInitTime, type InitTime } from './init-time';
 import { startStubProcess } from './stub-process';
-import { functionNames } from '../build';
+import { buildFunctions, functionNames } from '../build';
 
 export interface ConsumerBenchOptions {
   events: number;
@@ -35,8 +35,8 @@ export interface ConsumerBenchOptions {
   concurrency: number;
   latencyMs: number;
   sigma: number;
-  /** Product batch size (the baseline keeps the guides' 10). */
-  batchSize: number;
+  /** Product batch size (the baseline keeps the guides' 10); default: Terraform's consumer_batch_size. */
+  batchSize?: number;
   e2eEvents: number;
   initRuns: number;
   outDir: string;
@@ -46,10 +46,11 @@ export interface ConsumerBenchOptions {
 export const DEFAULT_CONSUMER_BENCH: Omit<ConsumerBenchOptions, 'outDir'> = {
   events: 3000,
   rounds: 3,
-  concurrency: 2,
+  // One environment: each Lambda environment has its own CPU, while environments
+  // in this process would share one core; --concurrency N runs N side by side.
+  concurrency: 1,
   latencyMs: 4,
   sigma: 0.5,
-  batchSize: 10,
   e2eEvents: 600,
   initRuns: 20,
   seed: 20261129,
@@ -90,11 +91,13 @@ function worst(runs: InProcessResult[]): InProcessResult['correctness'] {
 
 export async function runConsumerBench(options: ConsumerBenchOptions, log: (line: string) => void = console.log): Promise<ConsumerBenchResult> {
   const startedAt = new Date().toISOString();
-  const memoryMb = Number((await readVariableDefaults(join(TERRAFORM_DIR, 'variables.tf')))('consumer_memory_mb') ?? 512);
+  const variable = await readVariableDefaults(join(TERRAFORM_DIR, 'variables.tf'));
+  const memoryMb = Number(variable('consumer_memory_mb') ?? 512);
+  const batchSize = options.batchSize ?? Number(variable('consumer_batch_size') ?? 10);
   const configurations: Configuration[] = [
     { name: 'baseline', label: `baseline (guides 003/004), batch ${BASELINE_BATCH_SIZE}, one record at a time`, batchSize: BASELINE_BATCH_SIZE },
-    { name: 'product', label: `product, every guarantee, batch ${options.batchSize}`, batchSize: options.batchSize },
-    { name: 'pure-projection', label: `product, pure projection, batch ${options.batchSize}`, batchSize: options.batchSize, env: { IDEMPOTENCY_ENABLED: 'false' } },
+    { name: 'product', label: `product, every guarantee, batch ${batchSize}`, batchSize },
+    { name: 'pure-projection', label: `product, pure projection, batch ${batchSize}`, batchSize, env: { IDEMPOTENCY_ENABLED: 'false' } },
   ];
   const work = workload(options);
 
@@ -152,9 +155,14 @@ export async function runConsumerBench(options: ConsumerBenchOptions, log: (line
   // Each bundle checks its configuration at init; the consumer gets its own,
   // a function that needs other settings is reported as not measured.
   log(`bench: module init, median of ${options.initRuns} fresh node processes per function`);
-  const functions = (await functionNames()).map((name) =>
-    measureInitTime(name, { PROJECTION_TABLE: 'p', IDEMPOTENCY_TABLE: 'i', BUFFER_QUEUE_URL: 'http://127.0.0.1:9/q', BUFFER_DLQ_URL: 'http://127.0.0.1:9/d', AWS_REGION: 'us-east-1' }, options.initRuns),
-  );
+  const consumerEnv = { PROJECTION_TABLE: 'p', IDEMPOTENCY_TABLE: 'i', BUFFER_QUEUE_URL: 'http://127.0.0.1:9/q', BUFFER_DLQ_URL: 'http://127.0.0.1:9/d', AWS_REGION: 'us-east-1' };
+  const functions = (await functionNames()).map((name) => measureInitTime(name, consumerEnv, options.initRuns));
+  // The alternative weighed against bundling the SDK: the consumer with
+  // @aws-sdk/* left to the runtime's copy (here resolved from node_modules, the
+  // lockfile's version). Built aside, never shipped.
+  const variants = join(ROOT, '.local', 'bench-variants');
+  await buildFunctions(['event-consumer'], { distDir: variants, external: ['@aws-sdk/*'] });
+  functions.push(measureInitTime('event-consumer', consumerEnv, options.initRuns, variants, 'event-consumer, @aws-sdk/* external (not shipped)'));
 
   const cost = Object.fromEntries(
     configurations.map((c) => {

@@ -59,11 +59,14 @@ export const toRecords = (lines: string[], prefix: string): SQSRecord[] =>
 /** A fresh execution environment of the configuration: its own clients and handler, every DynamoDB request counted. */
 function environmentFactory(configuration: Configuration, counts: RequestCounts): () => SqsHandler {
   return () => {
-    const dynamoDb = dynamoDbClient();
-    countRequests(dynamoDb, counts);
     if (configuration.name === 'baseline') {
+      const dynamoDb = dynamoDbClient();
+      countRequests(dynamoDb, counts);
       return createBaselineConsumer(documentClient(dynamoDb), TABLES.baseline, LIMITS) as SqsHandler;
     }
+    // As functions/event-consumer/handler.ts wires it.
+    const dynamoDb = dynamoDbClient({ cacheMiddleware: true });
+    countRequests(dynamoDb, counts);
     return createEventConsumer({
       config: readConsumerConfig({
         PROJECTION_TABLE: TABLES.projection,
@@ -76,7 +79,6 @@ function environmentFactory(configuration: Configuration, counts: RequestCounts)
       // INFO, the Terraform default: the batch summary line is part of the cost.
       logger: new Logger({ serviceName: 'event-consumer', logLevel: 'INFO' }),
       dynamoDb,
-      documentClient: documentClient(dynamoDb),
       // Nothing in these runs is dead-lettered or held back; an SQS call
       // would fail (nothing listens there) and show up as a record failure.
       sqs: sqsClient(),

@@ -31,14 +31,14 @@ function wallMs(args: string[], env: NodeJS.ProcessEnv): number {
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
-export function measureInitTime(name: string, env: Record<string, string>, runs: number): InitTime {
-  const file = join(ROOT, 'dist', name, 'index.mjs');
+export function measureInitTime(name: string, env: Record<string, string>, runs: number, distDir = join(ROOT, 'dist'), label = name): InitTime {
+  const file = join(distDir, name, 'index.mjs');
   if (!existsSync(file)) throw new Error(`${file} does not exist: run \`make build\` first.`);
   const childEnv = { ...process.env, ...env, NODE_OPTIONS: '' };
   const importArgs = ['--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(file).href)})`];
   const bareArgs = ['--input-type=module', '-e', ''];
-  const zip = join(ROOT, 'dist', `${name}.zip`);
-  const sizes = { name, bundleBytes: statSync(file).size, zipBytes: existsSync(zip) ? statSync(zip).size : 0 };
+  const zip = join(distDir, `${name}.zip`);
+  const sizes = { name: label, bundleBytes: statSync(file).size, zipBytes: existsSync(zip) ? statSync(zip).size : 0 };
   try {
     wallMs(importArgs, childEnv); // file cache warm-up, as a Lambda host has the package on local disk
   } catch (error) {

@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ROOT } from '../local/moto';
 
@@ -93,5 +94,7 @@ async function main(): Promise<void> {
   for (const [k, ms] of summary.byFunction) console.log(`  ${ms.toFixed(0).padStart(7)} ms  ${((ms / summary.totalMs) * 100).toFixed(1).padStart(5)}%  ${k}`);
 }
 
-if (process.env.PROFILE_CHILD === '1') await child();
-else await main();
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  if (process.env.PROFILE_CHILD === '1') await child();
+  else await main();
+}
