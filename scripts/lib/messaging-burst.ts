@@ -96,7 +96,7 @@ export interface BurstOptions {
   /** Share of webhooks re-sent after everything was forwarded. */
   lateRedeliveryRatio: number;
   seed: number;
-  /** Platform timestamps start here (epoch ms) and grow with send order. */
+  /** Platform timestamps start here (epoch ms) and grow with send order, 1-3 s per message of the burst. */
   now: number;
   secrets: WebhookSecrets;
   /** Registers media on the platform double; returns what the webhook carries (Viber: the URL). */
@@ -162,7 +162,8 @@ export function generateMessagingBurst(options: BurstOptions): MessagingBurst {
     const userId = userIdFor(platform, random);
     const key = `${platform}:${userId}`;
     const drafts: Draft[] = Array.from({ length: counts[c]! }, (_, seq) => {
-      clock += 1 + Math.floor(random() * 40);
+      // 1-3 s apart: Telegram and WhatsApp stamp whole seconds, and a person rarely types faster.
+      clock += 1000 + Math.floor(random() * 2000);
       return { seq, text: `${key.slice(0, 14)} #${seq}: ${['hello', 'my order is late', 'can you help?', 'thanks', 'see attached'][Math.floor(random() * 5)]}`, at: clock };
     });
     if (attachmentSlots.has(c)) {

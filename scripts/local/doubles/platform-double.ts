@@ -104,6 +104,17 @@ async function streamMedia(context: RouteContext, media: StoredMedia, extraHeade
   await pipeline(mediaStream(media.ref, media.sizeBytes), context.res).catch(() => undefined);
 }
 
+/** A media host (Viber's CDN, WhatsApp's lookaside): the bytes, or a bare 404. */
+async function serveFromCdn(context: RouteContext, media: StoredMedia | undefined): Promise<true> {
+  if (media) {
+    await streamMedia(context, media);
+  } else {
+    context.res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found');
+    context.log({ status: 404, bytes: 0 });
+  }
+  return true;
+}
+
 export async function startPlatformDouble(options: { port?: number; credentials: PlatformCredentials }): Promise<PlatformDouble> {
   const { credentials } = options;
   const store: Record<Platform, Map<string, StoredMedia>> = { line: new Map(), telegram: new Map(), viber: new Map(), whatsapp: new Map() };
@@ -188,14 +199,7 @@ export async function startPlatformDouble(options: { port?: number; credentials:
       // Viber media URLs are unauthenticated links that expire; they need no token.
       const match = /^\/media\/([^/]+)$/.exec(c.path);
       if (!match || c.req.method !== 'GET') return false;
-      const media = store.viber.get(decodeURIComponent(match[1]!));
-      if (!media) {
-        c.res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found');
-        c.log({ status: 404, bytes: 0 });
-        return true;
-      }
-      await streamMedia(c, media);
-      return true;
+      return serveFromCdn(c, store.viber.get(decodeURIComponent(match[1]!)));
     },
   ];
 
@@ -217,14 +221,7 @@ export async function startPlatformDouble(options: { port?: number; credentials:
       if (!match || c.req.method !== 'GET') return false;
       if (!graphAuthorised(c)) return true;
       const ref = whatsappDownloads.get(decodeURIComponent(match[1]!));
-      const media = ref === undefined ? undefined : store.whatsapp.get(ref);
-      if (!media) {
-        c.res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found');
-        c.log({ status: 404, bytes: 0 });
-        return true;
-      }
-      await streamMedia(c, media);
-      return true;
+      return serveFromCdn(c, ref === undefined ? undefined : store.whatsapp.get(ref));
     },
     async (c) => {
       const match = /^\/([^/]+)$/.exec(c.path);
