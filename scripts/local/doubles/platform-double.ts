@@ -10,15 +10,26 @@
 // Media bytes are deterministic (media-bytes.ts) and streamed with
 // Content-Length, so files up to 30 MB cost no memory.
 //
-// Each platform is a router: the outbound issue adds its send endpoints
-// (LINE push, Telegram sendMessage, Viber send_message, WhatsApp messages) to
-// the same router, next to the media routes.
+// Each platform is a router: the send endpoints (LINE push, Telegram
+// sendMessage & co, Viber send_message, WhatsApp messages) live in
+// platform-send-routes.ts and join the same routers, after the media routes;
+// GET /__double/sent lists the accepted sends in order.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import type { Platform, PlatformCredentials } from '../../../shared/messaging/contract';
 import { guarded, listenOnLoopback, readCappedBody, sendJson } from './http';
 import { mediaDigest, mediaStream } from './media-bytes';
+import {
+  createSendRoutes,
+  failureKey,
+  newSendRouteState,
+  sendControl,
+  type InjectedFailure,
+  type SendLimitName,
+  type SendRefusal,
+  type SentMessage,
+} from './platform-send-routes';
 
 export interface MediaSpec {
   sizeBytes: number;
@@ -57,6 +68,15 @@ export interface PlatformDouble {
   /** SHA-256 (hex) of a registered file's bytes, to check a copy against. */
   mediaSha256(platform: Platform, ref: string): string;
   mediaRequests(): MediaRequest[];
+  /** Sends the platforms accepted, in order (also GET /__double/sent). */
+  sent(): SentMessage[];
+  /** Sends refused for a limit or an injected failure (GET /__double/send-refusals). */
+  sendRefusals(): SendRefusal[];
+  typing(): Array<{ platform: Platform; to: string; at: string }>;
+  /** Makes every send to this user answer the platform's error for `failure` (null clears it). */
+  failSends(platform: Platform, userId: string, failure: InjectedFailure | null): void;
+  /** Per-second send limits from now on (LINE 2,000, Telegram 30 and 1 per chat, Viber 100, WhatsApp 80 by default). */
+  setSendLimits(limits: Partial<Record<SendLimitName, number>>): void;
   reset(): void;
   stop(): Promise<void>;
 }
@@ -115,8 +135,14 @@ async function serveFromCdn(context: RouteContext, media: StoredMedia | undefine
   return true;
 }
 
-export async function startPlatformDouble(options: { port?: number; credentials: PlatformCredentials }): Promise<PlatformDouble> {
+export async function startPlatformDouble(options: {
+  port?: number;
+  credentials: PlatformCredentials;
+  sendLimits?: Partial<Record<SendLimitName, number>>;
+}): Promise<PlatformDouble> {
   const { credentials } = options;
+  const sendState = newSendRouteState(options.sendLimits);
+  const send = createSendRoutes(sendState, credentials);
   const store: Record<Platform, Map<string, StoredMedia>> = { line: new Map(), telegram: new Map(), viber: new Map(), whatsapp: new Map() };
   /** Telegram file_path and WhatsApp download ids → ref. */
   const telegramPaths = new Map<string, string>();
@@ -255,10 +281,10 @@ export async function startPlatformDouble(options: { port?: number; credentials:
 
   const routers: Array<{ prefix: string; platform: Platform; routes: Route[] }> = [
     { prefix: '/line-data', platform: 'line', routes: lineData },
-    { prefix: '/line', platform: 'line', routes: [] },
-    { prefix: '/telegram', platform: 'telegram', routes: telegram },
-    { prefix: '/viber', platform: 'viber', routes: viber },
-    { prefix: '/whatsapp', platform: 'whatsapp', routes: whatsapp },
+    { prefix: '/line', platform: 'line', routes: send.line },
+    { prefix: '/telegram', platform: 'telegram', routes: [...telegram, ...send.telegram] },
+    { prefix: '/viber', platform: 'viber', routes: [...viber, ...send.viber] },
+    { prefix: '/whatsapp', platform: 'whatsapp', routes: [...send.whatsapp, ...whatsapp] },
   ];
 
   const listening = await listenOnLoopback(
@@ -269,6 +295,7 @@ export async function startPlatformDouble(options: { port?: number; credentials:
         double.reset();
         return sendJson(res, 200, { reset: true });
       }
+      if (url.pathname.startsWith('/__double/') && (await sendControl(sendState, req, res, url.pathname))) return;
       const router = routers.find((r) => url.pathname === r.prefix || url.pathname.startsWith(`${r.prefix}/`));
       if (router) {
         const context: RouteContext = {
@@ -314,8 +341,22 @@ export async function startPlatformDouble(options: { port?: number; credentials:
       return media.sha256;
     },
     mediaRequests: () => [...requests],
+    sent: () => [...sendState.sent],
+    sendRefusals: () => [...sendState.refusals],
+    typing: () => [...sendState.typing],
+    failSends(platform, userId, failure) {
+      if (failure === null) sendState.failures.delete(failureKey(platform, userId));
+      else sendState.failures.set(failureKey(platform, userId), failure);
+    },
+    setSendLimits(limits) {
+      Object.assign(sendState.limits, limits);
+    },
     reset() {
       requests = [];
+      sendState.sent.length = 0;
+      sendState.refusals.length = 0;
+      sendState.typing.length = 0;
+      sendState.failures.clear();
     },
     stop: () => listening.close(),
   };
