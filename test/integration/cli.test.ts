@@ -1,26 +1,18 @@
 // The operator CLI as a user runs it: `local up`, `replay` of a JSONL file
 // written by hand (not by our generator), `state`, `local down`, each a
 // separate process.
-import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, ROOT } from '../../scripts/local/moto';
+import { freePort } from '../../scripts/local/moto';
+import { cliRunner } from './cli-runner';
 
 const stateDir = mkdtempSync(join(tmpdir(), 'genesys-cli-'));
 let port = 0;
 
-function cli(...args: string[]) {
-  const result = spawnSync('npx', ['tsx', 'scripts/cli.ts', ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    env: { ...process.env, LOCAL_STATE_DIR: stateDir, LOCAL_AWS_PORT: String(port), AWS_ENDPOINT_URL: '', AWS_ENDPOINT_URL_DYNAMODB: '' },
-    timeout: 170_000,
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const cli = cliRunner(stateDir, () => port);
 
 afterAll(() => {
   cli('local', 'down');

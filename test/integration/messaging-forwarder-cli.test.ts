@@ -3,26 +3,18 @@
 // to the ingest endpoint reaches the Genesys double; `messaging drain` waits
 // and prints the summary; `local down` stops it. Each command is a separate
 // process, as in a terminal.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, ROOT } from '../../scripts/local/moto';
+import { freePort } from '../../scripts/local/moto';
+import { cliRunner } from './cli-runner';
 import { buildLineWebhook, signedRequest } from '../fixtures/messaging-webhooks';
 
 const stateDir = mkdtempSync(join(tmpdir(), 'genesys-messaging-cli-'));
 let port = 0;
 
-function cli(...args: string[]) {
-  const result = spawnSync('npx', ['tsx', 'scripts/cli.ts', ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    env: { ...process.env, LOCAL_STATE_DIR: stateDir, LOCAL_AWS_PORT: String(port), AWS_ENDPOINT_URL: '', AWS_ENDPOINT_URL_DYNAMODB: '' },
-    timeout: 170_000,
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const cli = cliRunner(stateDir, () => port);
 
 afterAll(() => {
   cli('local', 'down');
