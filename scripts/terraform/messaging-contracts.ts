@@ -141,16 +141,30 @@ export interface Statement {
   resources: string[];
 }
 
-/** The statements of a policy document of the messaging module, as written. */
-export function policyStatements(root: ModuleInstance, docName: string): Statement[] {
-  const doc = inModule(messagingModule(root), 'aws_iam_policy_document', 'data').find((d) => d.name === docName);
+/**
+ * The statements of a policy document of the messaging module, as written,
+ * those of its source_policy_documents (a for_each document given as
+ * doc["key"], each.key written out) first.
+ */
+export function policyStatements(root: ModuleInstance, docName: string, key?: string): Statement[] {
+  const docs = inModule(messagingModule(root), 'aws_iam_policy_document', 'data');
+  const doc = docs.find((d) => d.name === docName);
   if (!doc) throw new Error(`no data.aws_iam_policy_document.${docName} in the messaging module`);
-  return blocks(doc.block.body, 'statement').map((s: HclBody) => ({
-    sid: String(s.sid),
-    effect: String(s.effect ?? 'Allow'),
-    actions: [...((s.actions as string[]) ?? [])].sort(),
-    resources: [...((s.resources as string[]) ?? [])].sort(),
-  }));
+  const sources = ((doc.block.body.source_policy_documents as string[] | undefined) ?? []).flatMap((raw) => {
+    const m = /^\$\{data\.aws_iam_policy_document\.([\w-]+)(?:\["([^"]+)"\])?\.json\}$/.exec(raw);
+    if (!m) throw new Error(`data.aws_iam_policy_document.${docName}: source_policy_documents entry ${raw} is not a document of this module`);
+    return policyStatements(root, m[1]!, m[2]);
+  });
+  const written = (raw: string) => (key === undefined ? raw : raw.replaceAll('[each.key]', `["${key}"]`));
+  return [
+    ...sources,
+    ...blocks(doc.block.body, 'statement').map((s: HclBody) => ({
+      sid: String(s.sid),
+      effect: String(s.effect ?? 'Allow'),
+      actions: [...((s.actions as string[]) ?? [])].sort(),
+      resources: [...((s.resources as string[]) ?? [])].map(written).sort(),
+    })),
+  ];
 }
 
 /** Route keys of the HTTP API, sorted. */

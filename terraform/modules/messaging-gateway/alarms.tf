@@ -1,19 +1,38 @@
 # Alarms of the messaging path; each tells the operator what to look at.
 
-resource "aws_cloudwatch_metric_alarm" "dlq_not_empty" {
-  for_each = aws_sqs_queue.dlq
+locals {
+  # Queues where a single visible message needs attention: each DLQ, and the
+  # maintenance queue (anything there means the forwarder's breaker opened).
+  not_empty_alarms = merge(
+    {
+      for k, q in aws_sqs_queue.dlq : "${k}-dlq-not-empty" => {
+        queue       = q.name
+        description = "Messages are waiting in ${q.name}. The reason is in the message attributes; redrive with `make redrive AWS=1 QUEUE=${k}` or discard."
+      }
+    },
+    {
+      maintenance-queue-not-empty = {
+        queue       = aws_sqs_queue.work["maintenance"].name
+        description = "The forwarder diverts to ${aws_sqs_queue.work["maintenance"].name}: its circuit breaker to Genesys Cloud is open (outage or error storm). Messages keep their order and drain when Genesys recovers."
+      }
+    },
+  )
+}
 
-  alarm_name          = "${var.name_prefix}-${each.key}-dlq-not-empty"
-  alarm_description   = "Messages are waiting in ${each.value.name}. The reason is in the message attributes; redrive with `make redrive AWS=1 QUEUE=${each.key}` or discard."
+resource "aws_cloudwatch_metric_alarm" "queue_not_empty" {
+  for_each = local.not_empty_alarms
+
+  alarm_name          = "${var.name_prefix}-${each.key}"
+  alarm_description   = each.value.description
   namespace           = "AWS/SQS"
   metric_name         = "ApproximateNumberOfMessagesVisible"
-  dimensions          = { QueueName = each.value.name }
+  dimensions          = { QueueName = each.value.queue }
   statistic           = "Maximum"
   period              = 60
   evaluation_periods  = 1
   threshold           = 0
   comparison_operator = "GreaterThanThreshold"
-  # SQS stops publishing metrics for a queue idle for hours: an empty DLQ.
+  # SQS stops publishing metrics for a queue idle for hours: an empty queue.
   treat_missing_data = "notBreaching"
   actions_enabled    = true
   alarm_actions      = var.alarm_actions
@@ -31,24 +50,6 @@ resource "aws_cloudwatch_metric_alarm" "inbound_oldest_message" {
   evaluation_periods  = 5
   datapoints_to_alarm = 3
   threshold           = var.inbound_oldest_message_alarm_seconds
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  actions_enabled     = true
-  alarm_actions       = var.alarm_actions
-  ok_actions          = var.alarm_actions
-}
-
-# Anything in the maintenance queue means the forwarder's breaker opened.
-resource "aws_cloudwatch_metric_alarm" "breaker_open" {
-  alarm_name          = "${var.name_prefix}-maintenance-queue-not-empty"
-  alarm_description   = "The forwarder diverts to ${aws_sqs_queue.work["maintenance"].name}: its circuit breaker to Genesys Cloud is open (outage or error storm). Messages keep their order and drain when Genesys recovers."
-  namespace           = "AWS/SQS"
-  metric_name         = "ApproximateNumberOfMessagesVisible"
-  dimensions          = { QueueName = aws_sqs_queue.work["maintenance"].name }
-  statistic           = "Maximum"
-  period              = 60
-  evaluation_periods  = 1
-  threshold           = 0
   comparison_operator = "GreaterThanThreshold"
   treat_missing_data  = "notBreaching"
   actions_enabled     = true

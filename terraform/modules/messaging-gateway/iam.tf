@@ -15,33 +15,12 @@ data "aws_iam_policy_document" "assume_by_lambda" {
   }
 }
 
-# --- ingest -----------------------------------------------------------------
+# What every messaging function needs: the project key (queues, table, bucket
+# and secrets are SSE-KMS with it, and so is the environment), its own log
+# group, X-Ray. Each role's document below starts from this one.
+data "aws_iam_policy_document" "function_common" {
+  for_each = local.function_names
 
-resource "aws_iam_role" "ingest" {
-  name               = "${local.function_names.ingest}-role"
-  description        = "Execution role of ${local.function_names.ingest}"
-  assume_role_policy = data.aws_iam_policy_document.assume_by_lambda.json
-
-  tags = var.tags
-}
-
-data "aws_iam_policy_document" "ingest" {
-  # SendMessageBatch is authorised by sqs:SendMessage.
-  statement {
-    sid       = "EnqueueWebhooks"
-    effect    = "Allow"
-    actions   = ["sqs:SendMessage"]
-    resources = [aws_sqs_queue.work["inbound"].arn, aws_sqs_queue.work["outbound"].arn]
-  }
-
-  statement {
-    sid       = "ReadWebhookSecrets"
-    effect    = "Allow"
-    actions   = ["secretsmanager:GetSecretValue"]
-    resources = [aws_secretsmanager_secret.webhook.arn]
-  }
-
-  # The queues (SSE-KMS), the secret and the environment use the project key.
   statement {
     sid    = "UseProjectKey"
     effect = "Allow"
@@ -60,7 +39,7 @@ data "aws_iam_policy_document" "ingest" {
       "logs:PutLogEvents",
     ]
     # aws-requires-wildcard: Lambda names its log streams at run time; the ARN is limited to this function's log group
-    resources = ["${aws_cloudwatch_log_group.function["ingest"].arn}:log-stream:*"]
+    resources = ["${aws_cloudwatch_log_group.function[each.key].arn}:log-stream:*"]
   }
 
   statement {
@@ -72,6 +51,35 @@ data "aws_iam_policy_document" "ingest" {
     ]
     # aws-requires-wildcard: X-Ray has no resource-level permissions for these actions
     resources = ["*"]
+  }
+}
+
+# --- ingest -----------------------------------------------------------------
+
+resource "aws_iam_role" "ingest" {
+  name               = "${local.function_names.ingest}-role"
+  description        = "Execution role of ${local.function_names.ingest}"
+  assume_role_policy = data.aws_iam_policy_document.assume_by_lambda.json
+
+  tags = var.tags
+}
+
+data "aws_iam_policy_document" "ingest" {
+  source_policy_documents = [data.aws_iam_policy_document.function_common["ingest"].json]
+
+  # SendMessageBatch is authorised by sqs:SendMessage.
+  statement {
+    sid       = "EnqueueWebhooks"
+    effect    = "Allow"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.work["inbound"].arn, aws_sqs_queue.work["outbound"].arn]
+  }
+
+  statement {
+    sid       = "ReadWebhookSecrets"
+    effect    = "Allow"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = [aws_secretsmanager_secret.webhook.arn]
   }
 }
 
@@ -92,6 +100,8 @@ resource "aws_iam_role" "forwarder" {
 }
 
 data "aws_iam_policy_document" "forwarder" {
+  source_policy_documents = [data.aws_iam_policy_document.function_common["forwarder"].json]
+
   # Event source mapping polling, batch item failures, and holding a message
   # (visibility) for Retry-After or backoff.
   statement {
@@ -163,38 +173,6 @@ data "aws_iam_policy_document" "forwarder" {
     actions   = ["secretsmanager:PutSecretValue"]
     resources = [aws_secretsmanager_secret.genesys_token.arn]
   }
-
-  statement {
-    sid    = "UseProjectKey"
-    effect = "Allow"
-    actions = [
-      "kms:Decrypt",
-      "kms:GenerateDataKey",
-    ]
-    resources = [var.kms_key_arn]
-  }
-
-  statement {
-    sid    = "WriteOwnLogs"
-    effect = "Allow"
-    actions = [
-      "logs:CreateLogStream",
-      "logs:PutLogEvents",
-    ]
-    # aws-requires-wildcard: Lambda names its log streams at run time; the ARN is limited to this function's log group
-    resources = ["${aws_cloudwatch_log_group.function["forwarder"].arn}:log-stream:*"]
-  }
-
-  statement {
-    sid    = "SendTraces"
-    effect = "Allow"
-    actions = [
-      "xray:PutTelemetryRecords",
-      "xray:PutTraceSegments",
-    ]
-    # aws-requires-wildcard: X-Ray has no resource-level permissions for these actions
-    resources = ["*"]
-  }
 }
 
 resource "aws_iam_role_policy" "forwarder" {
@@ -214,6 +192,8 @@ resource "aws_iam_role" "token_refresher" {
 }
 
 data "aws_iam_policy_document" "token_refresher" {
+  source_policy_documents = [data.aws_iam_policy_document.function_common["token-refresher"].json]
+
   # The OAuth client, and the current token (refreshed only when due).
   statement {
     sid       = "ReadOAuthClientAndToken"
@@ -238,38 +218,6 @@ data "aws_iam_policy_document" "token_refresher" {
       "dynamodb:PutItem",
     ]
     resources = [aws_dynamodb_table.state.arn]
-  }
-
-  statement {
-    sid    = "UseProjectKey"
-    effect = "Allow"
-    actions = [
-      "kms:Decrypt",
-      "kms:GenerateDataKey",
-    ]
-    resources = [var.kms_key_arn]
-  }
-
-  statement {
-    sid    = "WriteOwnLogs"
-    effect = "Allow"
-    actions = [
-      "logs:CreateLogStream",
-      "logs:PutLogEvents",
-    ]
-    # aws-requires-wildcard: Lambda names its log streams at run time; the ARN is limited to this function's log group
-    resources = ["${aws_cloudwatch_log_group.function["token-refresher"].arn}:log-stream:*"]
-  }
-
-  statement {
-    sid    = "SendTraces"
-    effect = "Allow"
-    actions = [
-      "xray:PutTelemetryRecords",
-      "xray:PutTraceSegments",
-    ]
-    # aws-requires-wildcard: X-Ray has no resource-level permissions for these actions
-    resources = ["*"]
   }
 }
 

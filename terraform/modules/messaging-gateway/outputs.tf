@@ -90,11 +90,10 @@ output "function_names" {
 output "alarm_arns" {
   description = "ARNs of the module's alarms (for the dashboard)."
   value = concat(
-    [for a in aws_cloudwatch_metric_alarm.dlq_not_empty : a.arn],
+    [for a in aws_cloudwatch_metric_alarm.queue_not_empty : a.arn],
     [for a in aws_cloudwatch_metric_alarm.function_errors : a.arn],
     [
       aws_cloudwatch_metric_alarm.inbound_oldest_message.arn,
-      aws_cloudwatch_metric_alarm.breaker_open.arn,
       aws_cloudwatch_metric_alarm.api_5xx.arn,
     ],
   )

@@ -2,10 +2,14 @@
 // visibility, mappings, encryption, lifecycle, least-privilege roles, the six
 // routes and the environment each function reads; each contract also shown
 // to fail on a broken copy.
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkAllContracts } from '../../../scripts/terraform/contracts';
 import { loadTerraform } from '../../../scripts/terraform/fixtures';
+import { messagingEnvReadBy } from '../../../scripts/terraform/env-reads';
 import { plain } from '../../../scripts/terraform/expressions';
+import { REPO_ROOT } from '../../../scripts/terraform/hcl';
 import {
   apiRoutes,
   checkAttachmentLifecycle,
@@ -75,20 +79,21 @@ describe('messaging gateway: contracts hold with messaging_enabled = true', asyn
   const LOGS = (fn: string) => ({ sid: 'WriteOwnLogs', effect: 'Allow', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [`\${aws_cloudwatch_log_group.function["${fn}"].arn}:log-stream:*`] });
   const XRAY = { sid: 'SendTraces', effect: 'Allow', actions: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], resources: ['*'] };
   const KEY = { sid: 'UseProjectKey', effect: 'Allow', actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: ['${var.kms_key_arn}'] };
+  // Every function's role starts from data.aws_iam_policy_document.function_common[<function>].
+  const COMMON = (fn: string) => [KEY, LOGS(fn), XRAY];
   it.each([
     [
       'ingest',
       [
+        ...COMMON('ingest'),
         { sid: 'EnqueueWebhooks', effect: 'Allow', actions: ['sqs:SendMessage'], resources: ['${aws_sqs_queue.work["inbound"].arn}', '${aws_sqs_queue.work["outbound"].arn}'] },
         { sid: 'ReadWebhookSecrets', effect: 'Allow', actions: ['secretsmanager:GetSecretValue'], resources: ['${aws_secretsmanager_secret.webhook.arn}'] },
-        KEY,
-        LOGS('ingest'),
-        XRAY,
       ],
     ],
     [
       'forwarder',
       [
+        ...COMMON('forwarder'),
         {
           sid: 'ConsumeInboundAndMaintenance',
           effect: 'Allow',
@@ -105,20 +110,15 @@ describe('messaging gateway: contracts hold with messaging_enabled = true', asyn
           resources: ['${aws_secretsmanager_secret.genesys_oauth.arn}', '${aws_secretsmanager_secret.genesys_token.arn}', '${aws_secretsmanager_secret.platform_credentials.arn}'],
         },
         { sid: 'StoreSharedToken', effect: 'Allow', actions: ['secretsmanager:PutSecretValue'], resources: ['${aws_secretsmanager_secret.genesys_token.arn}'] },
-        KEY,
-        LOGS('forwarder'),
-        XRAY,
       ],
     ],
     [
       'token_refresher',
       [
+        ...COMMON('token-refresher'),
         { sid: 'ReadOAuthClientAndToken', effect: 'Allow', actions: ['secretsmanager:GetSecretValue'], resources: ['${aws_secretsmanager_secret.genesys_oauth.arn}', '${aws_secretsmanager_secret.genesys_token.arn}'] },
         { sid: 'StoreSharedToken', effect: 'Allow', actions: ['secretsmanager:PutSecretValue'], resources: ['${aws_secretsmanager_secret.genesys_token.arn}'] },
         { sid: 'HoldRefreshLease', effect: 'Allow', actions: ['dynamodb:DeleteItem', 'dynamodb:PutItem'], resources: ['${aws_dynamodb_table.state.arn}'] },
-        KEY,
-        LOGS('token-refresher'),
-        XRAY,
       ],
     ],
     [
@@ -170,6 +170,19 @@ describe('messaging gateway: contracts hold with messaging_enabled = true', asyn
     expect(env.sort()).toEqual([...names].sort());
     const others = Object.keys(functionEnvironment(root, fn)).filter((n) => !contractNames.has(n));
     expect(others.sort()).toEqual(['POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_SERVICE_NAME']);
+  });
+
+  // What the code reads, for each messaging function in functions/ (the
+  // bundles the module deploys): exactly the MESSAGING_ENV names Terraform sets.
+  const BUNDLES: Record<string, string> = { 'messaging-ingest': 'ingest', 'messaging-forwarder': 'forwarder', 'messaging-token-refresher': 'token_refresher' };
+  const present = readdirSync(join(REPO_ROOT, 'functions')).filter((d) => d in BUNDLES);
+  it('covers the messaging functions in functions/', () => {
+    expect(present).toContain('messaging-ingest');
+  });
+  it.each(present.map((d) => [d, BUNDLES[d]!]))('%s reads exactly the MESSAGING_ENV settings aws_lambda_function.%s gets', (dir, fn) => {
+    const contractNames = new Set<string>(Object.values(MESSAGING_ENV));
+    const set = Object.keys(functionEnvironment(root, fn)).filter((n) => contractNames.has(n)).sort();
+    expect(set).toEqual(messagingEnvReadBy(dir));
   });
 
   it('the forwarder settings are the module defaults', () => {
@@ -263,6 +276,14 @@ describe('messaging contracts fail on a broken copy', () => {
     );
     expect(checkMessagingEncryption(root)).toEqual([expect.stringMatching(/aws_secretsmanager_secret\.genesys_token: secret not encrypted with the project key/)]);
     expect(checkAttachmentLifecycle(root)).toEqual([expect.stringMatching(/attachments must expire within 2 days \(got \[7\]\)/)]);
+  });
+
+  it('an environment that drifts from what the code reads', async () => {
+    const { root } = await loadTerraform([{ file: `${MODULE}/functions.tf`, from: /\n\s+MAX_WEBHOOK_BYTES\s+= tostring\(var\.max_webhook_bytes\)/, to: '' }], ENABLED);
+    const contractNames = new Set<string>(Object.values(MESSAGING_ENV));
+    const set = Object.keys(functionEnvironment(root, 'ingest')).filter((n) => contractNames.has(n)).sort();
+    expect(set).not.toEqual(messagingEnvReadBy('messaging-ingest'));
+    expect(messagingEnvReadBy('messaging-ingest')).toContain(MESSAGING_ENV.maxWebhookBytes);
   });
 
   it('a seventh route', async () => {
