@@ -116,11 +116,11 @@ resource "aws_lambda_function" "forwarder" {
       GENESYS_BREAKER_FAILURE_THRESHOLD       = tostring(var.genesys_breaker_failure_threshold)
       GENESYS_BREAKER_WINDOW_SECONDS          = tostring(var.genesys_breaker_window_seconds)
       GENESYS_BREAKER_HALF_OPEN_AFTER_SECONDS = tostring(var.genesys_breaker_half_open_after_seconds)
-      LINE_API_URL                            = var.platform_api_urls.line
-      LINE_DATA_API_URL                       = var.platform_api_urls.line_data
-      TELEGRAM_API_URL                        = var.platform_api_urls.telegram
-      VIBER_API_URL                           = var.platform_api_urls.viber
-      WHATSAPP_API_URL                        = var.platform_api_urls.whatsapp
+      # LINE_API_URL (messaging API, not content) is for the outbound dispatcher (next issue).
+      LINE_DATA_API_URL = var.platform_api_urls.line_data
+      TELEGRAM_API_URL  = var.platform_api_urls.telegram
+      VIBER_API_URL     = var.platform_api_urls.viber
+      WHATSAPP_API_URL  = var.platform_api_urls.whatsapp
     })
   }
 

@@ -156,7 +156,6 @@ describe('messaging gateway: contracts hold with messaging_enabled = true', asyn
         E.breakerFailureThreshold,
         E.breakerWindowSeconds,
         E.breakerHalfOpenAfterSeconds,
-        E.lineApiUrl,
         E.lineDataApiUrl,
         E.telegramApiUrl,
         E.viberApiUrl,
