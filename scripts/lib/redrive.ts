@@ -4,7 +4,6 @@
 // AWS (or, with --aws, on the deployed state machine), follow it with a
 // progress line and print the report. The workflow does the work; nothing
 // here touches a message.
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -16,6 +15,7 @@ import { readVariableDefaults, TERRAFORM_DIR } from '../../shared/config/stack-s
 import { queueDepth, type QueueDepth } from '../local/event-source-mapping';
 import { provisionLocalRedrive, readRedriveModuleDefaults } from '../local/provision-redrive';
 import { attachLocalSession } from '../local/session';
+import { deployedValues } from './deployed';
 
 /**
  * One execution inspects at most this many messages: the messages it keeps
@@ -388,49 +388,6 @@ export function formatReport(result: ExecutionResult, target: RedriveTarget, { c
   return lines.join('\n');
 }
 
-function terraformOutputs(): Record<string, string> {
-  const tf = process.env.TF ?? 'terraform';
-  const run = spawnSync(tf, [`-chdir=${TERRAFORM_DIR}`, 'output', '-json'], { encoding: 'utf8' });
-  if (run.status !== 0 || !run.stdout) return {};
-  try {
-    const json = JSON.parse(run.stdout) as Record<string, { value?: unknown }>;
-    // Strings as they are; a map of strings (messaging_dlq_urls) as "<output>.<key>".
-    return Object.fromEntries(
-      Object.entries(json).flatMap(([k, v]) => {
-        if (typeof v.value === 'string') return [[k, v.value]];
-        if (v.value && typeof v.value === 'object' && !Array.isArray(v.value)) {
-          return Object.entries(v.value).flatMap(([key, inner]) => (typeof inner === 'string' ? [[`${k}.${key}`, inner]] : []));
-        }
-        return [];
-      }),
-    );
-  } catch {
-    return {};
-  }
-}
-
-/** Environment variables first, then `terraform output` of the root module. */
-function deployedValues(names: Record<string, { env: string; output: string; optional?: string }>): Record<string, string> {
-  let outputs: Record<string, string> | undefined;
-  const values: Record<string, string> = {};
-  const missing: string[] = [];
-  for (const [key, { env, output, optional }] of Object.entries(names)) {
-    let value = process.env[env];
-    if (!value) {
-      outputs ??= terraformOutputs();
-      value = outputs[output] ?? optional;
-    }
-    if (value) values[key] = value;
-    else missing.push(`${output} (or ${env})`);
-  }
-  if (missing.length > 0) {
-    throw new Error(
-      `--aws: cannot find ${missing.join(', ')}: deploy with \`make deploy\` (the root module wires terraform/modules/dlq-redrive) so \`terraform output\` has them, or set the environment variables.`,
-    );
-  }
-  return values;
-}
-
 /** Where the DLQ and source URLs of a deployed queue come from: environment variable, else `terraform output`. */
 function deployedQueueNames(queue: RedriveQueue) {
   if (queue === 'buffer') return { dlqUrl: { env: 'BUFFER_DLQ_URL', output: 'buffer_dlq_url' }, sourceUrl: { env: 'BUFFER_QUEUE_URL', output: 'buffer_queue_url' } };
@@ -448,7 +405,7 @@ export async function awsRedriveTarget(queue: RedriveQueue = 'buffer'): Promise<
     ...deployedQueueNames(queue),
     quarantineBucket: { env: 'DLQ_QUARANTINE_BUCKET', output: 'dlq_quarantine_bucket_name' },
     quarantinePrefix: { env: 'DLQ_QUARANTINE_PREFIX', output: 'dlq_quarantine_prefix', optional: quarantinePrefix },
-  });
+  }, 'the root module wires terraform/modules/dlq-redrive');
   return { where: 'aws', ...(v as Omit<RedriveTarget, 'where'>) };
 }
 
@@ -503,7 +460,7 @@ async function statsCommand(args: string[]): Promise<number> {
       dlq: { env: 'BUFFER_DLQ_URL', output: 'buffer_dlq_url' },
       targetDlq: { env: 'TARGET_DLQ_URL', output: 'target_dlq_url' },
       buffer: { env: 'BUFFER_QUEUE_URL', output: 'buffer_queue_url' },
-    });
+    }, 'the root module wires terraform/modules/dlq-redrive');
     queues = [['buffer DLQ', v.dlq!], ['rule-target DLQ', v.targetDlq!], ['buffer', v.buffer!]];
   } else {
     const { stack } = attachLocalSession();
