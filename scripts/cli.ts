@@ -4,6 +4,7 @@
 //   state <entityKey> [--prefix P]  print the projection of one entity (aspects in order-key order)
 //   dlq stats | dlq redrive [...]   DLQ depths; the DLQ redrive workflow (scripts/lib/redrive.ts)
 //   messaging drain                 wait for the messaging queues to empty, print the forwarder summary
+//   archive replay --from --to      replay a time range of the EventBridge archive (scripts/lib/archive-command.ts)
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { documentClient } from '../shared/aws/clients';
 import { readEntityItems, toEntityView } from '../shared/projection/read-entity';
 import { buildFunctions } from './build';
+import { archiveCommand } from './lib/archive-command';
 import { dlqCommand } from './lib/redrive';
 import { replayLines } from './lib/replay';
 import { waitForMessagingDrain } from './local/messaging-daemon';
@@ -30,7 +32,9 @@ const USAGE = `usage: npm run cli -- <command>
                                    until the buffer is drained, print one JSON summary line
   state <entityKey> [--prefix P]   print the projection of an entity, e.g. conversation/<id>, user/<id>, aspects in
                                    order-key order (event time); --prefix transcript/ only the aspects starting with it
-  dlq stats | dlq redrive [opts]   DLQ depths; inspect and redrive the DLQ (dry run unless --apply): npm run cli -- dlq help`;
+  dlq stats | dlq redrive [opts]   DLQ depths; inspect and redrive the DLQ (dry run unless --apply): npm run cli -- dlq help
+  archive replay --from T --to T   replay a time range of the EventBridge archive through the rules to rebuild or backfill
+         [--aws] [--name N]        the projection (local AWS unless --aws): npm run cli -- archive help`;
 
 class UsageError extends Error {}
 
@@ -132,6 +136,8 @@ async function main(argv: string[]): Promise<number> {
       return dlqCommand(args);
     case 'messaging':
       return messagingCommand(args);
+    case 'archive':
+      return archiveCommand(args);
     case undefined:
     case 'help':
     case '--help':

@@ -42,6 +42,7 @@ module "encryption" {
     "/aws/vendedlogs/states/${var.name_prefix}-dlq-redrive",
     "/aws/lambda/${var.name_prefix}-ordering-release",
   ], local.messaging_log_group_names)
+  archived_event_bus_names = [local.partner_event_source_name]
 }
 
 module "event_ingest" {
@@ -50,6 +51,8 @@ module "event_ingest" {
   name_prefix                       = var.name_prefix
   partner_event_source_name         = local.partner_event_source_name
   event_patterns                    = local.event_patterns
+  archive_retention_days            = var.event_archive_retention_days
+  kms_key_arn                       = module.encryption.key_arn
   rule_target_max_retry_attempts    = var.rule_target_max_retry_attempts
   rule_target_max_event_age_seconds = var.rule_target_max_event_age_seconds
   consumer_timeout_seconds          = var.consumer_timeout_seconds

@@ -10,6 +10,16 @@ output "event_bus_arn" {
   value       = module.event_ingest.event_bus_arn
 }
 
+output "event_archive_name" {
+  description = "EventBridge archive of the partner bus (every Genesys event, for replays)."
+  value       = module.event_ingest.archive_name
+}
+
+output "event_archive_arn" {
+  description = "ARN of the EventBridge archive (`npm run cli -- archive replay --aws` replays from it)."
+  value       = module.event_ingest.archive_arn
+}
+
 output "rule_names" {
   description = "EventBridge rule name per topic family (event-patterns/<family>.json)."
   value       = module.event_ingest.rule_names

@@ -323,6 +323,17 @@ variable "table_deletion_protection" {
   default     = true
 }
 
+variable "event_archive_retention_days" {
+  description = "Days the EventBridge archive of the partner bus keeps every Genesys event: how far back `make rebuild` can replay to rebuild or backfill the projection (shared with the local stack)."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.event_archive_retention_days >= 1 && var.event_archive_retention_days == floor(var.event_archive_retention_days)
+    error_message = "event_archive_retention_days must be a whole number of days, at least 1."
+  }
+}
+
 variable "kms_key_deletion_window_days" {
   description = "Waiting period before the pipeline's KMS key is deleted after `make destroy`; data encrypted under it is unreadable afterwards."
   type        = number

@@ -42,6 +42,8 @@ export interface ReplayOptions {
   loadEnvironment?: () => Promise<BundleHandler<SQSEvent, SQSBatchResponse | void>>;
   /** See LocalEventSourceMapping's onInvocationEnd. */
   onInvocationEnd?: (records: SQSRecord[], failed: Set<string> | 'all', endedAt: number) => void;
+  /** Where the consumer bundle is (default dist/). */
+  bundleDir?: string;
 }
 
 export interface ReplaySummary {
@@ -146,7 +148,7 @@ export async function replayLines(stack: LocalStack, lines: string[], options: R
     if (consume) mapping = new LocalEventSourceMapping(
       sqs,
       { url: stack.bufferQueueUrl, arn: stack.bufferQueueArn },
-      options.loadEnvironment ?? (() => loadBundle<SQSEvent, SQSBatchResponse>('event-consumer', env)),
+      options.loadEnvironment ?? (() => loadBundle<SQSEvent, SQSBatchResponse>('event-consumer', env, options.bundleDir)),
       mappingSettingsFor(stack, options.settings),
       { functionName: `${stack.spec.defaults.name_prefix}-consumer`, region: LOCAL_REGION, account: LOCAL_ACCOUNT },
       options.onInvocationEnd,

@@ -12,8 +12,9 @@ export type BundleHandler<E, R> = (event: E, context: Context) => Promise<R>;
 
 let loads = 0;
 
-export async function loadBundle<E, R>(functionName: string, env: Record<string, string>): Promise<BundleHandler<E, R>> {
-  const file = join(ROOT, 'dist', functionName, 'index.mjs');
+/** `distDir`: where the bundles are (default dist/; a test builds a variant, e.g. another topic catalogue, elsewhere). */
+export async function loadBundle<E, R>(functionName: string, env: Record<string, string>, distDir = join(ROOT, 'dist')): Promise<BundleHandler<E, R>> {
+  const file = join(distDir, functionName, 'index.mjs');
   if (!existsSync(file)) {
     throw new Error(`${file} does not exist: run \`make build\` (or npm run build) first.`);
   }

@@ -36,6 +36,12 @@ has ended (400 ExpiredToken), whatever X-Amz-Expires says. Object GETs now
 do both, so the attachment URL lifetime (design section 1) can be shown
 locally with short STS sessions (moto's AssumeRole honours DurationSeconds).
 
+EventBridge StartReplay: moto replayed the whole archive whatever
+EventStartTime and EventEndTime said; AWS replays only the events whose time
+(the envelope `time`) falls in that range, so the replay here is given only
+those (the events are sent as before: through every rule of the bus, with a
+new id and `replay-name`, synchronously within StartReplay).
+
 And: the server is threaded and moto's backends take no locks,
 so two concurrent conditional writes to one DynamoDB item could both see the
 old item and both succeed, and two concurrent short-poll receives could take
@@ -178,6 +184,35 @@ def _checked_key_response_get(self, query, key_name):
 
 
 S3Response._key_response_get = _checked_key_response_get
+
+from types import SimpleNamespace  # noqa: E402
+from moto.events.models import Replay  # noqa: E402
+from moto.core.utils import unix_time  # noqa: E402
+from datetime import datetime  # noqa: E402
+
+_replay_events = Replay.replay_events
+
+
+def _event_seconds(event):
+    value = event.get("time")
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            pass
+    return unix_time()
+
+
+@functools.wraps(_replay_events)
+def _replay_events_in_range(self, archive):
+    start, end = float(self.event_start_time), float(self.event_end_time)
+    in_range = [e for e in archive.events if start <= _event_seconds(e) <= end]
+    return _replay_events(self, SimpleNamespace(events=in_range))
+
+
+Replay.replay_events = _replay_events_in_range
 
 from moto.server import main  # noqa: E402  (after the patches, on purpose)
 

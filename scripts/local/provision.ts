@@ -3,7 +3,7 @@
 // a DLQ'd, retry-bounded SQS target, the buffer queue with its redrive policy,
 // and the two DynamoDB tables.
 import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand, type KeySchemaElement } from '@aws-sdk/client-dynamodb';
-import { CreateEventBusCommand, EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { CreateArchiveCommand, CreateEventBusCommand, EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { loadStackSpec, visibilityForTimeout, type SharedDefaults, type StackSpec, type TableSpec } from '../../shared/config/stack-spec';
 
@@ -24,6 +24,10 @@ function withDefaults(spec: StackSpec, overrides: Partial<SharedDefaults>): Stac
 export interface LocalStack {
   spec: StackSpec;
   busName: string;
+  busArn: string;
+  /** EventBridge archive of the bus: every published event, for `archive replay`. */
+  archiveName: string;
+  archiveArn: string;
   ruleNames: string[];
   bufferQueueUrl: string;
   bufferQueueArn: string;
@@ -81,7 +85,11 @@ export async function provisionLocalStack(overrides: Partial<SharedDefaults> = {
     RedrivePolicy: JSON.stringify({ deadLetterTargetArn: bufferDlq.arn, maxReceiveCount: spec.bufferQueue.maxReceiveCount }),
   });
 
-  await events.send(new CreateEventBusCommand({ Name: spec.busName }));
+  const { EventBusArn: busArn } = await events.send(new CreateEventBusCommand({ Name: spec.busName }));
+  // Before the rules, as on AWS: everything published from now on is archived.
+  const { ArchiveArn: archiveArn } = await events.send(
+    new CreateArchiveCommand({ ArchiveName: spec.archive.name, EventSourceArn: busArn, RetentionDays: spec.archive.retentionDays }),
+  );
   const ruleNames: string[] = [];
   const ruleArns: string[] = [];
   for (const rule of spec.rules) {
@@ -127,6 +135,9 @@ export async function provisionLocalStack(overrides: Partial<SharedDefaults> = {
   return {
     spec,
     busName: spec.busName,
+    busArn: busArn!,
+    archiveName: spec.archive.name,
+    archiveArn: archiveArn!,
     ruleNames,
     bufferQueueUrl: buffer.url,
     bufferQueueArn: buffer.arn,

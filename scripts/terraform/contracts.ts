@@ -252,6 +252,10 @@ export function checkEncryptionAtRest(root: ModuleInstance): string[] {
     const pitr = blocks(t.block.body, 'point_in_time_recovery')[0];
     if (!pitr || t.eval(pitr.enabled) !== true) out.push(`${where(t, ['point_in_time_recovery'])}: table without point_in_time_recovery { enabled = true }`);
   }
+  for (const a of allResources(root, 'aws_cloudwatch_event_archive')) {
+    const kms = 'kms_key_identifier' in a.block.body ? a.arg('kms_key_identifier') : null;
+    if (kms === null || kms === '') out.push(`${where(a)}: event archive without kms_key_identifier (it keeps every payload for its retention)`);
+  }
   for (const g of allResources(root, 'aws_cloudwatch_log_group')) {
     if (!('kms_key_id' in g.block.body)) out.push(`${where(g)}: log group without kms_key_id`);
     if (typeof g.arg('retention_in_days') !== 'number') out.push(`${where(g)}: log group without retention_in_days (logs would be kept forever)`);
@@ -321,6 +325,27 @@ export function checkRuleQueuePolicies(root: ModuleInstance): string[] {
   return out;
 }
 
+/**
+ * Every partner event bus has an EventBridge archive of all its events (no
+ * event_pattern: a replay must be able to rebuild any topic) with a bounded
+ * retention (design §3, "Replay and rebuild").
+ */
+export function checkEventArchives(root: ModuleInstance): string[] {
+  const out: string[] = [];
+  const archives = allResources(root, 'aws_cloudwatch_event_archive');
+  for (const bus of allResources(root, 'aws_cloudwatch_event_bus').filter((b) => 'event_source_name' in b.block.body)) {
+    const archive = archives.find((a) => a.module === bus.module && JSON.stringify(a.block.body.event_source_arn ?? '').includes(`aws_cloudwatch_event_bus.${bus.name}.arn`));
+    if (!archive) {
+      out.push(`${where(bus)}: partner bus without an aws_cloudwatch_event_archive (nothing to replay a rebuild from)`);
+      continue;
+    }
+    if ('event_pattern' in archive.block.body) out.push(`${where(archive)}: archive with an event_pattern (a replay could not rebuild the topics it leaves out)`);
+    const retention = archive.arg('retention_days');
+    if (typeof retention !== 'number' || retention < 1) out.push(`${where(archive)}: archive without retention_days >= 1 (0 keeps events forever)`);
+  }
+  return out;
+}
+
 export interface ContractResult {
   name: string;
   violations: string[];
@@ -333,7 +358,8 @@ export function checkAllContracts(root: ModuleInstance, files: TerraformFile[]):
     { name: 'SQS mappings report batch item failures', violations: checkSqsMappings(root) },
     { name: 'rule targets have a DLQ and a bounded retry policy', violations: checkRuleTargets(root) },
     { name: 'IAM statements name exact actions and resources', violations: checkIamWildcards(files) },
-    { name: 'encryption at rest on queues, tables and logs', violations: checkEncryptionAtRest(root) },
+    { name: 'encryption at rest on queues, tables, the event archive and logs', violations: checkEncryptionAtRest(root) },
+    { name: 'the partner bus has an archive of every event, retention bounded', violations: checkEventArchives(root) },
     { name: 'only the pipeline rules may send to their queues', violations: checkRuleQueuePolicies(root) },
   ];
 }

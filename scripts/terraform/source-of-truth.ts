@@ -36,6 +36,11 @@ export function compareWithStackSpec(root: ModuleInstance, spec: StackSpec, loca
     expect(`rule ${rule.family} event pattern`, typeof pattern === 'string' ? JSON.parse(pattern) : plain(pattern), rule.pattern);
   }
 
+  // The archive replays rebuild from.
+  const archive = allResources(root, 'aws_cloudwatch_event_archive')[0];
+  expect('event archive name', archive?.arg('name') ?? null, spec.archive.name);
+  expect('event archive retention days', archive?.arg('retention_days') ?? null, spec.archive.retentionDays);
+
   // Queues.
   const queues = allResources(root, 'aws_sqs_queue');
   const byName = (name: string) => queues.find((q) => q.arg('name') === name);

@@ -27,6 +27,7 @@ export interface SharedDefaults {
   breaker_minimum_rps: number;
   breaker_half_open_after_seconds: number;
   consumer_idempotency_enabled: boolean;
+  event_archive_retention_days: number;
 }
 
 const SHARED_NUMBERS = [
@@ -44,6 +45,7 @@ const SHARED_NUMBERS = [
   'breaker_window_seconds',
   'breaker_minimum_rps',
   'breaker_half_open_after_seconds',
+  'event_archive_retention_days',
 ] as const satisfies ReadonlyArray<keyof SharedDefaults>;
 
 export interface RuleSpec {
@@ -67,6 +69,8 @@ export interface StackSpec {
   bufferQueue: { name: string; visibilityTimeoutSeconds: number; maxReceiveCount: number; dlqName: string };
   targetDlqName: string;
   dlqRetentionSeconds: number;
+  /** EventBridge archive of every event on the bus (Terraform: modules/event-ingest). */
+  archive: { name: string; retentionDays: number };
   projectionTable: TableSpec;
   idempotencyTable: TableSpec;
 }
@@ -134,6 +138,7 @@ export async function loadStackSpec(): Promise<StackSpec> {
     },
     targetDlqName: `${p}-target-dlq`,
     dlqRetentionSeconds: DLQ_RETENTION_SECONDS,
+    archive: { name: `${p}-archive`, retentionDays: defaults.event_archive_retention_days },
     projectionTable: { name: `${p}-projection`, hashKey: 'entity', rangeKey: 'aspect', streamViewType: 'NEW_IMAGE' },
     idempotencyTable: { name: `${p}-idempotency`, hashKey: 'id', ttlAttribute: 'expiration' },
   };

@@ -63,10 +63,56 @@ data "aws_iam_policy_document" "key" {
       values   = [for name in var.consumer_log_group_names : "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${name}"]
     }
   }
+
+  # The EventBridge archive of the partner bus holds every Genesys event for
+  # its retention: EventBridge encrypts and decrypts archived events itself,
+  # with the bus ARN as encryption context, so it needs the key policy grant.
+  statement {
+    sid     = "EventBridgeDescribesKeyForArchive"
+    effect  = "Allow"
+    actions = ["kms:DescribeKey"]
+    # aws-requires-wildcard: in a key policy "*" means "this key"
+    resources = ["*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+  }
+
+  statement {
+    sid    = "EventBridgeEncryptsArchivedEvents"
+    effect = "Allow"
+    actions = [
+      "kms:Decrypt",
+      "kms:GenerateDataKey",
+      "kms:ReEncryptFrom",
+      "kms:ReEncryptTo",
+    ]
+    # aws-requires-wildcard: in a key policy "*" means "this key"
+    resources = ["*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:EncryptionContext:aws:events:event-bus:arn"
+      values   = [for name in var.archived_event_bus_names : "arn:${local.partition}:events:${local.region}:${local.account_id}:event-bus/${name}"]
+    }
+  }
 }
 
 resource "aws_kms_key" "pipeline" {
-  description             = "${var.name_prefix}: DynamoDB tables, consumer logs and environment of the Genesys event pipeline"
+  description             = "${var.name_prefix}: DynamoDB tables, the event archive, consumer logs and environment of the Genesys event pipeline"
   enable_key_rotation     = true
   deletion_window_in_days = var.deletion_window_in_days
   policy                  = data.aws_iam_policy_document.key.json

@@ -23,3 +23,9 @@ variable "consumer_log_group_names" {
     error_message = "consumer_log_group_names must be CloudWatch Logs log group names."
   }
 }
+
+variable "archived_event_bus_names" {
+  description = "Event buses whose EventBridge archive is encrypted with the key (the encryption context names the bus). EventBridge needs a key-policy grant; IAM policies cannot give it."
+  type        = list(string)
+  default     = []
+}

@@ -31,6 +31,20 @@ check "partner_event_source_exists" {
   }
 }
 
+# Every event of the bus, kept for archive_retention_days, so a time range can
+# be replayed through the same rules (`npm run cli -- archive replay`): how a
+# projection is rebuilt after a topic-catalogue change or a bug fix, and how a
+# new stream topic is backfilled. Replayed events carry `replay-name`, which
+# the consumer uses to re-key idempotency (README, "Archive and replay").
+# Encrypted with the pipeline's key: it holds every payload for weeks.
+resource "aws_cloudwatch_event_archive" "genesys" {
+  name               = "${var.name_prefix}-archive"
+  description        = "Genesys Cloud events of ${var.name_prefix}, for replays that rebuild or backfill the projection"
+  event_source_arn   = aws_cloudwatch_event_bus.genesys.arn
+  retention_days     = var.archive_retention_days
+  kms_key_identifier = var.kms_key_arn
+}
+
 resource "aws_cloudwatch_event_rule" "family" {
   for_each = var.event_patterns
 

@@ -67,3 +67,13 @@ output "alarm_arns" {
   description = "ARNs of the module's CloudWatch alarms."
   value       = concat([for alarm in aws_cloudwatch_metric_alarm.dlq_not_empty : alarm.arn], [aws_cloudwatch_metric_alarm.buffer_oldest_message.arn])
 }
+
+output "archive_name" {
+  description = "Name of the EventBridge archive of the bus."
+  value       = aws_cloudwatch_event_archive.genesys.name
+}
+
+output "archive_arn" {
+  description = "ARN of the EventBridge archive of the bus (the EventSourceArn of a replay)."
+  value       = aws_cloudwatch_event_archive.genesys.arn
+}

@@ -88,3 +88,18 @@ variable "alarm_actions" {
   type        = list(string)
   default     = []
 }
+
+variable "archive_retention_days" {
+  description = "Days the EventBridge archive keeps each event: how far back a replay can rebuild the projection."
+  type        = number
+
+  validation {
+    condition     = var.archive_retention_days >= 1 && var.archive_retention_days == floor(var.archive_retention_days)
+    error_message = "archive_retention_days must be a whole number of days, at least 1 (0 would keep events forever)."
+  }
+}
+
+variable "kms_key_arn" {
+  description = "KMS key the event archive is encrypted with; its key policy must let events.amazonaws.com use it for this bus (modules/encryption)."
+  type        = string
+}

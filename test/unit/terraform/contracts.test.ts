@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import {
   checkAllContracts,
   checkEncryptionAtRest,
+  checkEventArchives,
   checkIamWildcards,
   checkRedrivePolicies,
   checkRuleQueuePolicies,
@@ -34,6 +35,7 @@ describe('contracts hold for the Terraform as written', async () => {
     expect(count('aws_lambda_event_source_mapping')).toBeGreaterThanOrEqual(1);
     expect(count('aws_dynamodb_table')).toBeGreaterThanOrEqual(2);
     expect(count('aws_iam_role')).toBeGreaterThanOrEqual(1);
+    expect(count('aws_cloudwatch_event_archive')).toBe(1);
   });
 
   it.each([3, 30, 900])('visibility stays >= 6x the timeout for consumer_timeout_seconds = %i', async (timeout) => {
@@ -122,5 +124,17 @@ describe('contracts fail on a broken copy', () => {
   it('a queue policy that lets any source send', async () => {
     const { root } = await loadTerraform([{ file: EVENT_INGEST, from: /(sid       = "GenesysRulesSendEvents"[\s\S]*?)\n    condition \{\n      test     = "ArnEquals"\n      variable = "aws:SourceArn"\n      values   = local\.rule_arns\n    \}\n/, to: '$1\n' }]);
     expect(checkRuleQueuePolicies(root)).toEqual([expect.stringMatching(/data\.aws_iam_policy_document\.buffer: statement GenesysRulesSendEvents must allow only events\.amazonaws\.com .*rule condition: false/)]);
+  });
+
+  it('an event archive without encryption, filtered, or missing', async () => {
+    const unencrypted = await loadTerraform([{ file: EVENT_INGEST, from: /\n\s+kms_key_identifier = var\.kms_key_arn/, to: '' }]);
+    expect(checkEncryptionAtRest(unencrypted.root)).toEqual([expect.stringMatching(/aws_cloudwatch_event_archive\.genesys: event archive without kms_key_identifier/)]);
+    const filtered = await loadTerraform([{ file: EVENT_INGEST, from: 'retention_days     = var.archive_retention_days', to: 'retention_days     = 0\n  event_pattern      = jsonencode({ "detail-type" = ["v2.users.{id}.presence"] })' }]);
+    expect(checkEventArchives(filtered.root)).toEqual([
+      expect.stringMatching(/aws_cloudwatch_event_archive\.genesys: archive with an event_pattern/),
+      expect.stringMatching(/aws_cloudwatch_event_archive\.genesys: archive without retention_days >= 1/),
+    ]);
+    const missing = await loadTerraform([{ file: EVENT_INGEST, from: 'event_source_arn   = aws_cloudwatch_event_bus.genesys.arn', to: 'event_source_arn   = "arn:aws:events:us-east-1:123456789012:event-bus/other"' }]);
+    expect(checkEventArchives(missing.root)).toEqual([expect.stringMatching(/aws_cloudwatch_event_bus\.genesys: partner bus without an aws_cloudwatch_event_archive/)]);
   });
 });
