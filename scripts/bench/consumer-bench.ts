@@ -44,7 +44,7 @@ export interface ConsumerBenchOptions {
 }
 
 export const DEFAULT_CONSUMER_BENCH: Omit<ConsumerBenchOptions, 'outDir'> = {
-  events: 3000,
+  events: 2000,
   rounds: 3,
   // One environment: each Lambda environment has its own CPU, while environments
   // in this process would share one core; --concurrency N runs N side by side.
