@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { TERRAFORM_DIR } from '../../shared/config/stack-spec';
 
-function terraformOutputs(): Record<string, string> {
+export function terraformOutputs(): Record<string, string> {
   const tf = process.env.TF ?? 'terraform';
   const run = spawnSync(tf, [`-chdir=${TERRAFORM_DIR}`, 'output', '-json'], { encoding: 'utf8' });
   if (run.status !== 0 || !run.stdout) return {};

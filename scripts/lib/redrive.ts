@@ -15,7 +15,7 @@ import { readVariableDefaults, TERRAFORM_DIR } from '../../shared/config/stack-s
 import { queueDepth, type QueueDepth } from '../local/event-source-mapping';
 import { provisionLocalRedrive, readRedriveModuleDefaults } from '../local/provision-redrive';
 import { attachLocalSession } from '../local/session';
-import { deployedValues } from './deployed';
+import { deployedValues, terraformOutputs } from './deployed';
 
 /**
  * One execution inspects at most this many messages: the messages it keeps
@@ -43,6 +43,7 @@ export class RedriveUsageError extends Error {}
 export const REDRIVE_QUEUES = ['buffer', 'inbound', 'outbound', 'maintenance'] as const;
 export type RedriveQueue = (typeof REDRIVE_QUEUES)[number];
 const isRedriveQueue = (v: string): v is RedriveQueue => (REDRIVE_QUEUES as readonly string[]).includes(v);
+const MESSAGING_REDRIVE_QUEUES = REDRIVE_QUEUES.filter((q): q is Exclude<RedriveQueue, 'buffer'> => q !== 'buffer');
 
 export interface RedriveRequest {
   apply: boolean;
@@ -62,7 +63,8 @@ export interface RedriveRequest {
 }
 
 export const DLQ_USAGE = `usage: npm run cli -- dlq <stats|redrive> [options]
-  dlq stats [--aws]                print the depth of the DLQs and the buffer
+  dlq stats [--aws]                print the depth of the DLQs and the buffer (and of the messaging
+                                   FIFO queues and their DLQs, when the gateway runs)
   dlq redrive [options]            run the redrive workflow; a dry run unless --apply
     --apply                        move matching messages back (default: dry run, nothing moves)
     --filter-detail-type PREFIX    only messages whose detail-type starts with PREFIX
@@ -462,9 +464,24 @@ async function statsCommand(args: string[]): Promise<number> {
       buffer: { env: 'BUFFER_QUEUE_URL', output: 'buffer_queue_url' },
     }, 'the root module wires terraform/modules/dlq-redrive');
     queues = [['buffer DLQ', v.dlq!], ['rule-target DLQ', v.targetDlq!], ['buffer', v.buffer!]];
+    // The messaging FIFO queues, when the gateway is deployed (messaging_enabled).
+    const outputs = terraformOutputs();
+    for (const q of MESSAGING_REDRIVE_QUEUES) {
+      const dlq = process.env[`${q.toUpperCase()}_DLQ_URL`] ?? outputs[`messaging_dlq_urls.${q}`];
+      const source = process.env[`${q.toUpperCase()}_QUEUE_URL`] ?? outputs[`messaging_queue_urls.${q}`];
+      if (dlq && source) queues.push([`${q} DLQ`, dlq], [q, source]);
+    }
   } else {
     const { stack } = attachLocalSession();
     queues = [['buffer DLQ', stack.bufferDlqUrl], ['rule-target DLQ', stack.targetDlqUrl], ['buffer', stack.bufferQueueUrl]];
+    // The messaging FIFO queues, when `local up` started the gateway.
+    for (const q of MESSAGING_REDRIVE_QUEUES) {
+      const found = await localMessagingQueue(q).catch((error: unknown) => {
+        if (error instanceof RedriveUsageError) return undefined;
+        throw error;
+      });
+      if (found) queues.push([`${q} DLQ`, found.dlqUrl], [q, found.sourceUrl]);
+    }
   }
   const sqs = new SQSClient({});
   const rows = await Promise.all(queues.map(async ([label, url]) => [label, queueName(url), await queueDepth(sqs, url)] as const));

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient, type Message, type MessageAttributeValue } from '@aws-sdk/client-sqs';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { executionInput, localMessagingQueue, parseRedriveArgs, queueDepth, runExecution, type RedriveTarget, type SelectiveReport } from '../../scripts/lib/redrive';
+import { MESSAGING_MODULE_VARIABLES, executionInput, localMessagingQueue, parseRedriveArgs, runExecution, type RedriveTarget, type SelectiveReport } from '../../scripts/lib/redrive';
 import { provisionMessagingQueues } from '../../scripts/local/provision-messaging';
 import { provisionLocalRedrive } from '../../scripts/local/provision-redrive';
 import { readVariableDefaults } from '../../shared/config/stack-spec';
@@ -17,7 +17,7 @@ import { inboundDeduplicationId, inboundGroupId, type InboundMessage } from '../
 import { PermanentEventError } from '../../shared/resilience/errors';
 import { sqsRecord } from '../fixtures/factories';
 import { inboundMessage, inboundSqsEntry } from '../fixtures/inbound-messages';
-import { MESSAGING_MODULE_VARIABLES } from '../../scripts/lib/redrive';
+import { depthSettles } from './dlq';
 import { freshStack } from './local-aws';
 
 const sqs = new SQSClient({});
@@ -106,7 +106,7 @@ describe('redrive of a messaging FIFO DLQ', () => {
   it('moves the dead letters of two conversations back in each conversation order, attributes kept, redriveCount counted, new deduplication ids', async () => {
     const messages = conversations();
     const attributes = await deadLetterThroughTheQueue(messages);
-    expect(await queueDepth(sqs, target.dlqUrl)).toMatchObject({ visible: 6 });
+    await depthSettles(target.dlqUrl, { visible: 6, inFlight: 0, delayed: 0 });
 
     const report = await redrive('--apply', '--rate', '50');
 
@@ -128,7 +128,7 @@ describe('redrive of a messaging FIFO DLQ', () => {
       const expected = createHash('sha256').update(`${inboundDeduplicationId(original)}:redrive:1`).digest('hex');
       expect(m.Attributes!.MessageDeduplicationId).toBe(expected);
     }
-    expect(await queueDepth(sqs, target.dlqUrl)).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
+    await depthSettles(target.dlqUrl, { visible: 0, inFlight: 0, delayed: 0 });
   });
 
   it('a dry run counts them and leaves every message, group and order where it was', async () => {
@@ -143,6 +143,6 @@ describe('redrive of a messaging FIFO DLQ', () => {
       [inboundGroupId(messages[0]!)]: ['a1', 'a2', 'a3'],
       [inboundGroupId(messages[1]!)]: ['b1', 'b2', 'b3'],
     });
-    expect(await queueDepth(sqs, target.sourceUrl)).toMatchObject({ visible: 0 });
+    await depthSettles(target.sourceUrl, { visible: 0, inFlight: 0, delayed: 0 });
   });
 });

@@ -16,7 +16,7 @@ import { deadLetterAttributes } from '../../shared/consumer/dead-letter';
 import { readEntityItems } from '../../shared/projection/read-entity';
 import { PermanentEventError, type PermanentReason } from '../../shared/resilience/errors';
 import { auditEvent, conversationEvent, presenceEvent, sqsRecord } from '../fixtures/factories';
-import { drainForInspection } from './dlq';
+import { depthSettles, drainForInspection } from './dlq';
 import { QUICK, freshStack } from './local-aws';
 
 let stack: LocalStack;
@@ -35,18 +35,6 @@ interface Seeded {
   repeatOffenders: Message[]; // dead-lettered again after 3 redrives
 }
 
-/**
- * Queue depth once it settles: the counts are approximate (the local AWS
- * caches them for 100 ms, as AWS documents them eventually consistent).
- */
-async function depthSettles(queueUrl: string, expected: { visible: number; inFlight: number; delayed: number }) {
-  let depth = await queueDepth(sqs, queueUrl);
-  for (let i = 0; i < 20 && JSON.stringify(depth) !== JSON.stringify(expected); i++) {
-    await new Promise((r) => setTimeout(r, 150));
-    depth = await queueDepth(sqs, queueUrl);
-  }
-  expect(depth).toEqual(expected);
-}
 
 /** Events that fail transiently every time: published, then received until the buffer's redrive policy moves them. */
 async function exhaustRetries(count: number): Promise<string[]> {
