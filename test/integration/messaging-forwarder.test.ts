@@ -13,8 +13,10 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import { useLocalAws } from '../../scripts/local/aws-env';
 import { startMessagingStack, type MessagingSession, type MessagingStackOptions } from '../../scripts/local/messaging-stack';
 import { resetMoto } from '../../scripts/local/moto';
+import { documentClient, dynamoDbClient } from '../../shared/aws/clients';
 import { attachmentKey } from '../../shared/messaging/attachments';
 import { conversationKey, type InboundMessage } from '../../shared/messaging/contract';
+import { DynamoRateLimiter } from '../../shared/messaging/rate-limit';
 import { attachmentRef, inboundMessage, inboundSqsEntry } from '../fixtures/inbound-messages';
 import { drainForInspection } from './dlq';
 
@@ -334,5 +336,31 @@ describe('attachment URL lifetime (design §1)', () => {
     expect((await fetch(short)).status).toBe(200);
     await sleep(2_100);
     expect((await fetch(short)).status).toBe(403);
+  });
+});
+
+describe('the cross-instance rate limiter on DynamoDB', () => {
+  it('instances racing for one bucket never get the same slot: every grant is one emission interval after the previous', async () => {
+    const s = await freshMessaging({ forwarders: false });
+    const docs = documentClient(dynamoDbClient());
+    // A frozen clock: each grant's slot is now + waitMs, so the slots show the order the bucket handed out, with no timing involved.
+    const now = () => 1_000_000;
+    const settings = { ratePerSecond: 5, burst: 3, maxWaitMs: 1_000_000 };
+    const instances = Array.from({ length: 4 }, () => new DynamoRateLimiter({ client: docs, table: s.stack.stateTable, bucket: 'test:race', settings, now, maxAttempts: 1_000 }));
+    const slots: number[] = [];
+    await Promise.all(
+      instances.map(async (limiter) => {
+        for (let i = 0; i < 15; i++) {
+          const grant = await limiter.acquire();
+          if (!grant.granted) throw new Error('refused with an unbounded wait');
+          slots.push(now() + grant.waitMs);
+        }
+      }),
+    );
+    slots.sort((a, b) => a - b);
+    expect(slots).toHaveLength(60);
+    // The first `burst` go at once, then one every 200 ms: 60 distinct slots, none shared by two instances.
+    expect(slots.slice(0, 3)).toEqual([now(), now(), now()]);
+    for (let i = 3; i < slots.length; i++) expect(slots[i]! - slots[i - 1]!).toBe(200);
   });
 });
