@@ -16,6 +16,7 @@ import { resetMoto } from '../../scripts/local/moto';
 import { documentClient, dynamoDbClient } from '../../shared/aws/clients';
 import { attachmentKey } from '../../shared/messaging/attachments';
 import { conversationKey, type InboundMessage } from '../../shared/messaging/contract';
+import { ConversationDiversion } from '../../shared/messaging/forwarder/diversion';
 import { DynamoRateLimiter } from '../../shared/messaging/rate-limit';
 import { attachmentRef, inboundMessage, inboundSqsEntry } from '../fixtures/inbound-messages';
 import { drainForInspection } from './dlq';
@@ -362,5 +363,37 @@ describe('the cross-instance rate limiter on DynamoDB', () => {
     // The first `burst` go at once, then one every 200 ms: 60 distinct slots, none shared by two instances.
     expect(slots.slice(0, 3)).toEqual([now(), now(), now()]);
     for (let i = 3; i < slots.length; i++) expect(slots[i]! - slots[i - 1]!).toBe(200);
+  });
+});
+
+describe('the divert marker (diversion.ts races, step by step on DynamoDB)', () => {
+  it('stays while any diverted message of the conversation is unsettled, goes with the last, and comes back for a later divert', async () => {
+    const s = await freshMessaging({ forwarders: false });
+    const marker = new ConversationDiversion(documentClient(dynamoDbClient()), s.stack.stateTable);
+    const c = 'line:U-race';
+    expect(await marker.isDiverted(c)).toBe(false);
+
+    // Crash between marking and sending, then the redelivery marks again: still one key.
+    await marker.markPending(c, 'line:e1');
+    await marker.markPending(c, 'line:e1');
+    await marker.markPending(c, 'line:e2');
+    expect(await marker.isDiverted(c)).toBe(true);
+
+    // The drain settles e1: e2 is still in maintenance, so later messages must still follow.
+    expect(await marker.settle(c, 'line:e1')).toBe(false);
+    expect(await marker.isDiverted(c)).toBe(true);
+
+    // An inbound record read "diverted" just before the drain settles the last key…
+    const decided = await marker.isDiverted(c);
+    expect(await marker.settle(c, 'line:e2')).toBe(true);
+    expect(await marker.isDiverted(c)).toBe(false);
+    // …and marks its own key afterwards: the marker is back, so the message after it follows it too.
+    if (decided) await marker.markPending(c, 'line:e3');
+    expect(await marker.isDiverted(c)).toBe(true);
+
+    // A duplicate copy settling after the marker is gone is a no-op, not an error.
+    expect(await marker.settle(c, 'line:e3')).toBe(true);
+    expect(await marker.settle(c, 'line:e3')).toBe(false);
+    expect(await marker.isDiverted(c)).toBe(false);
   });
 });

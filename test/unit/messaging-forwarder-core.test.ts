@@ -13,6 +13,9 @@ import { MESSAGING_VARIABLES_FILE } from '../../scripts/local/provision-messagin
 import { readVariableDefaults } from '../../shared/config/stack-spec';
 import { FORWARDER_DEFAULTS, readForwarderConfig } from '../../shared/messaging/forwarder/config';
 import { createStoreBreaker } from '../../shared/resilience/circuit-breaker';
+import { modeOf } from '../../shared/messaging/forwarder/forwarder';
+import { parseInboundMessage } from '../../shared/messaging/forwarder/inbound-message';
+import type { SQSRecord } from 'aws-lambda';
 import { inboundMessage } from '../fixtures/inbound-messages';
 
 const headers = (h: Record<string, string> = {}) => new Headers(h);
@@ -265,5 +268,22 @@ describe('breaker refusal check', () => {
     expect(breaker.state).toBe('open');
     expect(breaker.refusing()).toBe(true);
     expect(breaker.refusing(Date.now() + 1_500)).toBe(false);
+  });
+});
+
+describe('queue body and mode', () => {
+  it('reads an InboundMessage back, refusing anything else as invalid-message', () => {
+    const message = inboundMessage({ platform: 'telegram', text: 'hi' });
+    expect(parseInboundMessage(JSON.stringify(message))).toEqual(message);
+    expect(() => parseInboundMessage('{')).toThrow(expect.objectContaining({ reason: 'invalid-message' }));
+    expect(() => parseInboundMessage(JSON.stringify({ ...message, platform: 'icq' }))).toThrow(/platform/);
+    expect(() => parseInboundMessage(JSON.stringify({ ...message, eventId: 12 }))).toThrow(/eventId/);
+  });
+
+  it('records of the maintenance queue are drained, all others forwarded', () => {
+    const config = { maintenanceQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/genesys-messaging-maintenance.fifo' };
+    const record = (arn: string) => ({ eventSourceARN: arn }) as SQSRecord;
+    expect(modeOf(record('arn:aws:sqs:eu-west-1:123456789012:genesys-messaging-maintenance.fifo'), config)).toBe('drain');
+    expect(modeOf(record('arn:aws:sqs:eu-west-1:123456789012:genesys-messaging-inbound.fifo'), config)).toBe('inbound');
   });
 });

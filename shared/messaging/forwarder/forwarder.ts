@@ -15,6 +15,7 @@
 import { randomUUID } from 'node:crypto';
 import { SqsFifoMessageGroupShortCircuitError, SqsFifoPartialProcessorAsync, SqsFifoShortCircuitError, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { BrokenCircuitError } from 'cockatiel';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -159,6 +160,11 @@ export function createForwarder(deps: ForwarderDeps) {
     if (mode === 'inbound') {
       if (await diversion.isDiverted(conversation)) return divert(record, message, batch, 'conversation-diverted');
       if (breaker.refusing()) return divert(record, message, batch, 'circuit-open');
+    } else if (breaker.refusing()) {
+      // Drain mode has nowhere to divert to: hold the record (and its conversation) until the probe is due.
+      batch.tally.shortCircuited += 1;
+      batch.holds.set(record.messageId, holdFor(new BrokenCircuitError(), record, batch.lockSeconds)!);
+      throw new BrokenCircuitError();
     }
     if (context.getRemainingTimeInMillis() < config.genesysTimeoutMs + config.rateLimitMaxWaitMs + REPORTING_RESERVE_MS) {
       throw new DeadlineError('not enough invocation time left to forward another record');
