@@ -44,8 +44,8 @@ test-unit: install ## unit tests only
 test-integration: install build ## integration tests only (local AWS)
 	@bash scripts/run-tests.sh --project integration
 
-demo: install ## the event path end to end on the local AWS: 10,000 events, report and verdict
-	npx tsx scripts/demo.ts $(DEMO_ARGS)
+demo: install ## the event path end to end on the local AWS: 10,000 events, report and verdict (ORDERING=1: with the ordering buffer and a feed verdict)
+	$(if $(ORDERING),ORDERING_ENABLED=$(ORDERING)) npx tsx scripts/demo.ts $(DEMO_ARGS)
 
 up: install build ## start the local AWS in the background and provision it
 	npm run --silent cli -- local up

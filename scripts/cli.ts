@@ -6,11 +6,15 @@
 //   messaging drain                 wait for the messaging queues to empty, print the forwarder summary
 //   archive replay --from --to      replay a time range of the EventBridge archive (scripts/lib/archive-command.ts)
 import { existsSync } from 'node:fs';
+//   feed read [--entity K] [--json]  read (and delete) the ordering buffer's ordered feed
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { documentClient } from '../shared/aws/clients';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { readEntityItems, toEntityView } from '../shared/projection/read-entity';
+import type { FeedMessage } from '../shared/ordering/feed-message';
+import { readFeed } from './lib/feed';
 import { buildFunctions } from './build';
 import { archiveCommand } from './lib/archive-command';
 import { dlqCommand } from './lib/redrive';
@@ -34,7 +38,10 @@ const USAGE = `usage: npm run cli -- <command>
                                    order-key order (event time); --prefix transcript/ only the aspects starting with it
   dlq stats | dlq redrive [opts]   DLQ depths; inspect and redrive the DLQ (dry run unless --apply): npm run cli -- dlq help
   archive replay --from T --to T   replay a time range of the EventBridge archive through the rules to rebuild or backfill
-         [--aws] [--name N]        the projection (local AWS unless --aws): npm run cli -- archive help`;
+         [--aws] [--name N]        the projection (local AWS unless --aws): npm run cli -- archive help
+  feed read [--entity K] [--json]  print the ordered feed (ORDERING_ENABLED=1 local up) in feed order, one JSON line per
+                                   message (entity, aspect, orderKey, eventId, late; --json: the whole message), and
+                                   delete what it printed`;
 
 class UsageError extends Error {}
 
@@ -45,6 +52,7 @@ async function localCommand(args: string[]): Promise<number> {
     await ensureMessagingBundles();
     const session = await localUp();
     const { ingestUrl, genesysUrl, platformUrl, integrationId } = session.messaging!;
+    const ordering = session.stack.ordering;
     console.log(
       JSON.stringify({
         endpoint: session.endpoint,
@@ -53,6 +61,7 @@ async function localCommand(args: string[]): Promise<number> {
         dlq: session.stack.bufferDlqUrl,
         projectionTable: session.stack.projectionTable,
         messaging: { ingestUrl, genesysUrl, platformUrl, integrationId },
+        ...(ordering ? { ordering: { holdSeconds: ordering.holdSeconds, lateEvents: ordering.lateEvents, bufferTable: ordering.bufferTable, feed: ordering.feedQueueUrl } } : {}),
       }),
     );
     console.error(`local AWS running on ${session.endpoint}, messaging gateway on ${ingestUrl}; stop both with: npm run cli -- local down`);
@@ -100,7 +109,7 @@ async function replayCommand(args: string[]): Promise<number> {
     throw new Error(`replay: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
   const session = attachLocalSession();
-  await buildFunctions(['event-consumer']);
+  await buildFunctions(session.stack.ordering ? ['event-consumer', 'ordering-release'] : ['event-consumer']);
   const summary = await replayLines(session.stack, text.split('\n'), rate === undefined ? {} : { rate });
   console.log(JSON.stringify(summary));
   return 0;
@@ -123,6 +132,29 @@ async function stateCommand(args: string[]): Promise<number> {
   return 0;
 }
 
+async function feedCommand(args: string[]): Promise<number> {
+  const [action, ...rest] = args;
+  if (action !== 'read') throw new UsageError(`feed: expected "read", got ${action === undefined ? 'nothing' : `"${action}"`}`);
+  const { values, positionals } = parseArgs({ args: rest, options: { entity: { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: true, strict: true });
+  if (positionals.length > 0) throw new UsageError(`feed read: unexpected argument ${positionals[0]}; filter with --entity <entityKey>`);
+  if (values.entity === '') throw new UsageError('feed read: --entity needs an entity key, e.g. conversation/<conversationId>');
+  const session = attachLocalSession();
+  const ordering = session.stack.ordering;
+  if (!ordering) {
+    throw new Error('feed read: the ordering buffer is off in the running local AWS; restart it with it on: npm run cli -- local down && ORDERING_ENABLED=1 npm run cli -- local up');
+  }
+  const line = (m: FeedMessage) =>
+    values.json
+      ? m
+      : { entity: m.entity, aspect: m.aspect, orderKey: m.orderKey, eventId: m.eventId, late: m.late, ...(m.missedWatermark ? { missedWatermark: m.missedWatermark } : {}) };
+  const read = await readFeed(new SQSClient({}), ordering.feedQueueUrl, {
+    ...(values.entity !== undefined ? { entity: values.entity } : {}),
+    onMessage: (m) => console.log(JSON.stringify(line(m))),
+  });
+  console.error(`feed read: ${read.length} messages, ${read.filter((m) => m.late).length} late${values.entity !== undefined ? ` (entity ${values.entity})` : ''}`);
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   switch (command) {
@@ -138,6 +170,8 @@ async function main(argv: string[]): Promise<number> {
       return messagingCommand(args);
     case 'archive':
       return archiveCommand(args);
+    case 'feed':
+      return feedCommand(args);
     case undefined:
     case 'help':
     case '--help':

@@ -1,7 +1,9 @@
 // Replays EventBridge events through the local event path: publish them to the
 // bus with PutEvents (source, detail-type, time and detail kept), run the local
 // event source mapping over the consumer bundle until the buffer is drained and
-// nothing is in flight, and summarise what became of them.
+// nothing is in flight, and summarise what became of them. With the ordering
+// buffer on, a second mapping runs the release function over the release
+// queue, and the replay waits until the buffer has released everything.
 //
 // Lines PutEvents cannot carry (not JSON, no detail object) are what a broken
 // producer would write straight to the buffer; they are sent there as they
@@ -17,7 +19,8 @@ import { LocalEventSourceMapping, emptyMappingStats, queueDepth, type MappingSet
 import { captureFunctionLogs } from '../local/function-logs';
 import { loadBundle, type BundleHandler } from '../local/lambda-runtime';
 import { ROOT } from '../local/moto';
-import { consumerEnvironment, type LocalStack } from '../local/provision';
+import { consumerEnvironment, releaseEnvironment, type LocalStack } from '../local/provision';
+import type { ReleaseTally } from '../../shared/ordering/release-batch';
 
 export interface ReplayProgress {
   published: number;
@@ -32,6 +35,8 @@ export interface ReplayOptions {
   rate?: number;
   settings?: Partial<MappingSettings>;
   consumerEnv?: Record<string, string>;
+  /** Extra environment of the ordering release function (when the ordering buffer is on). */
+  releaseEnv?: Record<string, string>;
   onProgress?: (progress: ReplayProgress) => void;
   progressIntervalMs?: number;
   drainTimeoutMs?: number;
@@ -72,6 +77,8 @@ export interface ReplaySummary {
   /** Events whose detail.topicName did not follow their detail-type (stored by the detail-type). */
   topicMismatch: number;
   lastDeleteError?: string;
+  /** The ordering buffer's releases, when it is on. */
+  ordering?: ReleaseTally & { releaseInvocations: number; releaseBatchFailures: number };
   elapsedMs: number;
   eventsPerSecond: number;
 }
@@ -137,8 +144,9 @@ export async function replayLines(stack: LocalStack, lines: string[], options: R
   // back whatever this replay changed so the next one starts clean.
   const envBefore = { ...process.env };
   let mapping: LocalEventSourceMapping | undefined;
+  let releases: LocalEventSourceMapping | undefined;
   const logs = captureFunctionLogs(options.logFile ?? join(ROOT, '.local', 'logs', 'event-consumer.log'), {
-    ignoreRequest: (requestId) => mapping?.timedOutRequests.has(requestId) === true,
+    ignoreRequest: (requestId) => mapping?.timedOutRequests.has(requestId) === true || releases?.timedOutRequests.has(requestId) === true,
   });
   let timer: NodeJS.Timeout | undefined;
   const counters = { published: 0, injected: 0, rejected: 0 };
@@ -154,6 +162,18 @@ export async function replayLines(stack: LocalStack, lines: string[], options: R
       options.onInvocationEnd,
     );
     await mapping?.start();
+    if (consume && stack.ordering) {
+      const fn = stack.spec.ordering.releaseFunction;
+      releases = new LocalEventSourceMapping(
+        sqs,
+        { url: stack.ordering.releaseQueueUrl, arn: stack.ordering.releaseQueueArn },
+        () => loadBundle<SQSEvent, SQSBatchResponse>('ordering-release', { ...releaseEnvironment(stack), ...options.releaseEnv }),
+        // batch_size 10 and no batching window, as terraform/modules/ordering-buffer maps it.
+        { batchSize: 10, batchingWindowMs: 0, maxConcurrency: fn.maxConcurrency, functionTimeoutMs: fn.timeoutSeconds * 1000 },
+        { functionName: fn.name, region: LOCAL_REGION, account: LOCAL_ACCOUNT },
+      );
+      await releases.start();
+    }
 
     const items = lines.filter((l) => l.trim() !== '').map((l) => toPublishable(l, stack.busName));
     const total = items.length;
@@ -198,9 +218,14 @@ export async function replayLines(stack: LocalStack, lines: string[], options: R
     const publishers = options.rate && options.rate > 0 ? 1 : PUBLISHERS;
     await Promise.all(Array.from({ length: publishers }, publisher));
     await mapping?.drained({ timeoutMs: options.drainTimeoutMs ?? 900_000 });
+    // Every trigger was sent before its record left the buffer queue, and a
+    // release re-arms before its trigger is deleted: an empty release queue
+    // (delayed messages included) means nothing is left to release.
+    await releases?.drained({ timeoutMs: options.drainTimeoutMs ?? 900_000 });
   } finally {
     if (timer) clearInterval(timer);
     await mapping?.stop();
+    await releases?.stop();
     logs.restore();
     for (const key of Object.keys(process.env)) if (!(key in envBefore)) delete process.env[key];
     Object.assign(process.env, envBefore);
@@ -234,6 +259,7 @@ export async function replayLines(stack: LocalStack, lines: string[], options: R
     circuitOpened: tally.circuitOpened,
     topicMismatch: tally.topicMismatch,
     ...(mapping?.lastDeleteError ? { lastDeleteError: mapping.lastDeleteError } : {}),
+    ...(releases ? { ordering: { ...logs.release, releaseInvocations: releases.stats.invocations, releaseBatchFailures: releases.stats.wholeBatchFailures } } : {}),
     elapsedMs,
     eventsPerSecond: Math.round(((counters.published + counters.injected) * 1000) / Math.max(1, elapsedMs)),
   };

@@ -6,9 +6,12 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { addTally, emptyTally, type BatchTally } from '../../shared/consumer/tally';
+import { addReleaseTally, emptyReleaseTally, type ReleaseTally } from '../../shared/ordering/release-batch';
 
 export interface LogCapture {
   tally: BatchTally;
+  /** The ordering release function's "release batch summary" lines, summed. */
+  release: ReleaseTally;
   /** Log lines at warn or error level seen so far (bounded). */
   problems: string[];
   restore(): void;
@@ -25,11 +28,12 @@ export function captureFunctionLogs(
 ): LogCapture {
   mkdirSync(dirname(file), { recursive: true });
   const tally = emptyTally();
+  const release = emptyReleaseTally();
   const problems: string[] = [];
   const isFunctionLog = (line: string): boolean => {
     if (!line.startsWith('{')) return false;
     try {
-      const entry = JSON.parse(line) as { message?: string; level?: string; tally?: BatchTally; service?: string; function_request_id?: string };
+      const entry = JSON.parse(line) as { message?: string; level?: string; tally?: BatchTally; release?: ReleaseTally; service?: string; function_request_id?: string };
       if (entry.level === undefined || entry.service === undefined) return false;
       // A timed-out invocation is killed on Lambda before it could log its summary.
       const abandoned = entry.function_request_id !== undefined && options.ignoreRequest?.(entry.function_request_id) === true;
@@ -37,6 +41,7 @@ export function captureFunctionLogs(
         if (entry.tally) addTally(tally, entry.tally);
         options.onSummary?.(entry as Record<string, unknown>);
       }
+      if (entry.message === 'release batch summary' && entry.release && !abandoned) addReleaseTally(release, entry.release);
       if ((entry.level === 'WARN' || entry.level === 'ERROR') && problems.length < 200) problems.push(line);
       appendFileSync(file, `${line}\n`);
       return true;
@@ -64,6 +69,7 @@ export function captureFunctionLogs(
   });
   return {
     tally,
+    release,
     problems,
     restore: () => restores.forEach((restore) => restore()),
   };

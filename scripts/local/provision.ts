@@ -5,7 +5,8 @@
 import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand, type KeySchemaElement } from '@aws-sdk/client-dynamodb';
 import { CreateArchiveCommand, CreateEventBusCommand, EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { loadStackSpec, visibilityForTimeout, type SharedDefaults, type StackSpec, type TableSpec } from '../../shared/config/stack-spec';
+import { loadStackSpec, visibilityForTimeout, type OrderingSpec, type SharedDefaults, type StackSpec, type TableSpec } from '../../shared/config/stack-spec';
+import { holdSecondsFrom, lateEventPolicyFrom } from '../../shared/ordering/config';
 
 function withDefaults(spec: StackSpec, overrides: Partial<SharedDefaults>): StackSpec {
   if (Object.keys(overrides).length === 0) return spec;
@@ -19,6 +20,36 @@ function withDefaults(spec: StackSpec, overrides: Partial<SharedDefaults>): Stac
       maxReceiveCount: defaults.buffer_max_receive_count,
     },
   };
+}
+
+/**
+ * The ordering buffer as this shell asks for it: ORDERING_ENABLED=1,
+ * ORDERING_HOLD_SECONDS=n and ORDERING_LATE_EVENTS=mark|drop stand in for the
+ * Terraform variables ordering_enabled, ordering_hold_seconds and
+ * ordering_late_events (whose defaults apply when they are unset).
+ */
+export function orderingFromEnvironment(env: Record<string, string | undefined> = process.env): OrderingChoice {
+  const enabled = env.ORDERING_ENABLED;
+  if (enabled !== undefined && enabled !== '' && !['0', '1', 'true', 'false'].includes(enabled)) {
+    throw new Error(`ORDERING_ENABLED=${enabled} is invalid: write ORDERING_ENABLED=1 to turn the ordering buffer on (0 or unset: off).`);
+  }
+  return {
+    ...(enabled ? { enabled: enabled === '1' || enabled === 'true' } : {}),
+    ...(env.ORDERING_HOLD_SECONDS ? { holdSeconds: holdSecondsFrom(env.ORDERING_HOLD_SECONDS) } : {}),
+    ...(env.ORDERING_LATE_EVENTS ? { lateEvents: lateEventPolicyFrom(env.ORDERING_LATE_EVENTS) } : {}),
+  };
+}
+
+/** The ordering buffer's resources on the local AWS, when it is on. */
+export interface LocalOrdering {
+  holdSeconds: number;
+  lateEvents: 'mark' | 'drop';
+  bufferTable: string;
+  releaseQueueUrl: string;
+  releaseQueueArn: string;
+  releaseDlqUrl: string;
+  feedQueueUrl: string;
+  feedDlqUrl: string;
 }
 
 export interface LocalStack {
@@ -36,6 +67,7 @@ export interface LocalStack {
   targetDlqUrl: string;
   projectionTable: string;
   idempotencyTable: string;
+  ordering?: LocalOrdering;
 }
 
 /** EventBridge target retry policy used locally and as the Terraform default. */
@@ -72,8 +104,12 @@ async function createTable(ddb: DynamoDBClient, table: TableSpec) {
  * suite shortens the consumer timeout, and so the visibility timeout, to
  * restart a killed runner without waiting three minutes).
  */
-export async function provisionLocalStack(overrides: Partial<SharedDefaults> = {}): Promise<LocalStack> {
-  const spec = withDefaults(await loadStackSpec(), overrides);
+export type OrderingChoice = Partial<Pick<OrderingSpec, 'enabled' | 'holdSeconds' | 'lateEvents'>>;
+
+/** `ordering` replaces the ordering_* Terraform defaults (ORDERING_ENABLED=1 for `local up` and the demo, or a test's choice). */
+export async function provisionLocalStack(overrides: Partial<SharedDefaults> = {}, ordering: OrderingChoice = {}): Promise<LocalStack> {
+  const loaded = withDefaults(await loadStackSpec(), overrides);
+  const spec: StackSpec = { ...loaded, ordering: { ...loaded.ordering, ...ordering } };
   const sqs = new SQSClient({});
   const ddb = new DynamoDBClient({});
   const events = new EventBridgeClient({});
@@ -131,6 +167,7 @@ export async function provisionLocalStack(overrides: Partial<SharedDefaults> = {
 
   await createTable(ddb, spec.projectionTable);
   await createTable(ddb, spec.idempotencyTable);
+  const localOrdering = spec.ordering.enabled ? await provisionOrdering(sqs, ddb, spec.ordering, spec.dlqRetentionSeconds) : undefined;
 
   return {
     spec,
@@ -146,6 +183,55 @@ export async function provisionLocalStack(overrides: Partial<SharedDefaults> = {
     targetDlqUrl: targetDlq.url,
     projectionTable: spec.projectionTable.name,
     idempotencyTable: spec.idempotencyTable.name,
+    ...(localOrdering ? { ordering: localOrdering } : {}),
+  };
+}
+
+/** FIFO queues as terraform/modules/ordering-buffer makes them (deduplication and throughput per group). */
+const FIFO = { FifoQueue: 'true', ContentBasedDeduplication: 'false', DeduplicationScope: 'messageGroup', FifoThroughputLimit: 'perMessageGroupId' };
+
+async function provisionOrdering(sqs: SQSClient, ddb: DynamoDBClient, spec: OrderingSpec, dlqRetentionSeconds: number): Promise<LocalOrdering> {
+  await createTable(ddb, spec.bufferTable);
+  const releaseDlq = await createQueue(sqs, spec.releaseQueue.dlqName, { ...FIFO, MessageRetentionPeriod: String(dlqRetentionSeconds) });
+  const release = await createQueue(sqs, spec.releaseQueue.name, {
+    ...FIFO,
+    // The hold window: a FIFO queue takes only a queue-level delay.
+    DelaySeconds: String(spec.holdSeconds),
+    VisibilityTimeout: String(spec.releaseQueue.visibilityTimeoutSeconds),
+    MessageRetentionPeriod: String(dlqRetentionSeconds),
+    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: releaseDlq.arn, maxReceiveCount: spec.releaseQueue.maxReceiveCount }),
+  });
+  const feedDlq = await createQueue(sqs, spec.feedQueue.dlqName, { ...FIFO, MessageRetentionPeriod: String(dlqRetentionSeconds) });
+  const feed = await createQueue(sqs, spec.feedQueue.name, {
+    ...FIFO,
+    VisibilityTimeout: String(spec.feedQueue.visibilityTimeoutSeconds),
+    MessageRetentionPeriod: String(spec.feedQueue.retentionSeconds),
+    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: feedDlq.arn, maxReceiveCount: spec.feedQueue.maxReceiveCount }),
+  });
+  return {
+    holdSeconds: spec.holdSeconds,
+    lateEvents: spec.lateEvents,
+    bufferTable: spec.bufferTable.name,
+    releaseQueueUrl: release.url,
+    releaseQueueArn: release.arn,
+    releaseDlqUrl: releaseDlq.url,
+    feedQueueUrl: feed.url,
+    feedDlqUrl: feedDlq.url,
+  };
+}
+
+/** What Terraform's ordering-buffer module sets as the release function's environment. */
+export function releaseEnvironment(stack: LocalStack): Record<string, string> {
+  const ordering = stack.ordering;
+  if (!ordering) throw new Error('the ordering buffer is off in this local stack: start it with ORDERING_ENABLED=1.');
+  return {
+    POWERTOOLS_SERVICE_NAME: 'ordering-release',
+    POWERTOOLS_LOG_LEVEL: 'INFO',
+    ORDERING_BUFFER_TABLE: ordering.bufferTable,
+    ORDERING_RELEASE_QUEUE_URL: ordering.releaseQueueUrl,
+    ORDERING_FEED_QUEUE_URL: ordering.feedQueueUrl,
+    ORDERING_HOLD_SECONDS: String(ordering.holdSeconds),
+    ORDERING_LATE_EVENTS: ordering.lateEvents,
   };
 }
 
@@ -171,6 +257,9 @@ export function consumerEnvironment(stack: LocalStack, overrides: Record<string,
     BREAKER_HALF_OPEN_AFTER_SECONDS: String(d.breaker_half_open_after_seconds),
     BUFFER_MAX_RECEIVE_COUNT: String(d.buffer_max_receive_count),
     AWS_LAMBDA_FUNCTION_NAME: `${d.name_prefix}-consumer`,
+    ...(stack.ordering
+      ? { ORDERING_BUFFER_TABLE: stack.ordering.bufferTable, ORDERING_RELEASE_QUEUE_URL: stack.ordering.releaseQueueUrl, ORDERING_HOLD_SECONDS: String(stack.ordering.holdSeconds) }
+      : {}),
     ...overrides,
   };
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { useLocalAws } from './aws-env';
 import { endpointFor, freePort, runningDetached, startMoto, STATE_DIR, stopDetached, type LocalAws } from './moto';
 import { startMessagingDaemon, stopMessagingDaemon, type MessagingEndpoints } from './messaging-daemon';
-import { provisionLocalStack, type LocalStack } from './provision';
+import { orderingFromEnvironment, provisionLocalStack, type LocalStack, type OrderingChoice } from './provision';
 
 const STACK_FILE = join(STATE_DIR, 'stack.json');
 
@@ -22,12 +22,12 @@ export interface LocalSession {
 }
 
 /** Starts a private local AWS (on LOCAL_AWS_PORT if set, else any free loopback port) and provisions it. */
-export async function startLocalSession(options: { port?: number } = {}): Promise<LocalSession> {
+export async function startLocalSession(options: { port?: number; ordering?: OrderingChoice } = {}): Promise<LocalSession> {
   const port = options.port ?? (process.env.LOCAL_AWS_PORT ? Number(process.env.LOCAL_AWS_PORT) : await freePort());
   const aws: LocalAws = await startMoto({ port });
   try {
     useLocalAws(aws.endpoint);
-    const stack = await provisionLocalStack();
+    const stack = await provisionLocalStack({}, options.ordering);
     return { endpoint: aws.endpoint, port: aws.port, pid: aws.pid, stack, stop: aws.stop };
   } catch (error) {
     await aws.stop();
@@ -35,8 +35,9 @@ export async function startLocalSession(options: { port?: number } = {}): Promis
   }
 }
 
-/** `local up`: a background local AWS that later CLI commands attach to. */
+/** `local up`: a background local AWS that later CLI commands attach to; ORDERING_ENABLED=1 (and ORDERING_HOLD_SECONDS, ORDERING_LATE_EVENTS) turn on the ordering buffer. */
 export async function localUp(): Promise<LocalSession> {
+  const ordering = orderingFromEnvironment();
   const running = runningDetached();
   if (running) {
     throw new Error(`the local AWS is already running (pid ${running.pid}, ${endpointFor(running.port)}); run \`npm run cli -- local down\` first.`);
@@ -44,7 +45,7 @@ export async function localUp(): Promise<LocalSession> {
   const aws = await startMoto({ detached: true });
   try {
     useLocalAws(aws.endpoint);
-    const stack = await provisionLocalStack();
+    const stack = await provisionLocalStack({}, ordering);
     writeFileSync(STACK_FILE, JSON.stringify(stack, null, 2));
     // The messaging gateway runs beside the event path in its own detached process (messaging-daemon.ts).
     const messaging = await startMessagingDaemon();

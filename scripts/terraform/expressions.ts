@@ -606,6 +606,9 @@ function evaluateRef(n: { root: string; steps: Step[] }, scope: Scope): Value {
 
 function binary(op: string, l: Value, r: Value): Value {
   if (op === '==' || op === '!=') {
+    // An object or tuple is never null, whatever unknown values it holds (`var.x == null` on an object built from module outputs).
+    const isCollection = (v: Value) => Array.isArray(v) || isObject(v);
+    if ((l === null && isCollection(r)) || (r === null && isCollection(l))) return op === '!=';
     if (!isKnown(l) || !isKnown(r)) return new Unknown(`comparison with an unknown`);
     const eq = JSON.stringify(toJson(l)) === JSON.stringify(toJson(r));
     return op === '==' ? eq : !eq;

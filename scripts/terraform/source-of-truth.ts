@@ -95,6 +95,37 @@ export function compareWithStackSpec(root: ModuleInstance, spec: StackSpec, loca
   };
   compareTable(spec.projectionTable);
   compareTable(spec.idempotencyTable);
+  compareTable(spec.ordering.bufferTable);
+
+  // The ordering buffer's queues and release function (modules/ordering-buffer;
+  // present in the model whatever ordering_enabled says, so it is always compared).
+  const o = spec.ordering;
+  const release = byName(o.releaseQueue.name);
+  if (!release) out.push(`no aws_sqs_queue named ${o.releaseQueue.name} (the local release queue)`);
+  else {
+    expect('release queue FIFO', release.arg('fifo_queue'), true);
+    expect('release queue delay (the hold window)', release.arg('delay_seconds'), o.holdSeconds);
+    expect('release queue visibility timeout', release.arg('visibility_timeout_seconds'), o.releaseQueue.visibilityTimeoutSeconds);
+    const redrive = plain(decodedJson(release.arg('redrive_policy'))) as { maxReceiveCount?: unknown } | null;
+    expect('release queue maxReceiveCount', redrive?.maxReceiveCount ?? null, o.releaseQueue.maxReceiveCount);
+  }
+  const feed = byName(o.feedQueue.name);
+  if (!feed) out.push(`no aws_sqs_queue named ${o.feedQueue.name} (the local ordered feed)`);
+  else {
+    expect('ordered feed FIFO', feed.arg('fifo_queue'), true);
+    expect('ordered feed visibility timeout', feed.arg('visibility_timeout_seconds'), o.feedQueue.visibilityTimeoutSeconds);
+    expect('ordered feed retention', feed.arg('message_retention_seconds'), o.feedQueue.retentionSeconds);
+  }
+  for (const name of [o.releaseQueue.dlqName, o.feedQueue.dlqName]) if (!byName(name)) out.push(`no aws_sqs_queue named ${name} (a local ordering DLQ)`);
+  const releaseFn = allResources(root, 'aws_lambda_function').find((f) => f.arg('function_name') === o.releaseFunction.name);
+  if (!releaseFn) out.push(`no aws_lambda_function named ${o.releaseFunction.name}`);
+  else {
+    expect('release function timeout', releaseFn.arg('timeout'), o.releaseFunction.timeoutSeconds);
+    const env = plain(releaseFn.eval(blocks(releaseFn.block.body, 'environment')[0]?.variables ?? {})) as Record<string, unknown>;
+    expect('release environment ORDERING_HOLD_SECONDS', env.ORDERING_HOLD_SECONDS ?? null, String(o.holdSeconds));
+    expect('release environment ORDERING_LATE_EVENTS', env.ORDERING_LATE_EVENTS ?? null, o.lateEvents);
+    expect('release environment ORDERING_BUFFER_TABLE', env.ORDERING_BUFFER_TABLE ?? null, o.bufferTable.name);
+  }
 
   // Consumer and its event source mapping.
   const d = spec.defaults;

@@ -62,6 +62,21 @@ export interface TableSpec {
   streamViewType?: 'NEW_IMAGE';
 }
 
+/**
+ * The ordering buffer (terraform/modules/ordering-buffer): the three root
+ * variables (ordering_enabled, ordering_hold_seconds, ordering_late_events)
+ * and the module's own defaults, read from the same files Terraform reads.
+ */
+export interface OrderingSpec {
+  enabled: boolean;
+  holdSeconds: number;
+  lateEvents: 'mark' | 'drop';
+  bufferTable: TableSpec;
+  releaseQueue: { name: string; dlqName: string; visibilityTimeoutSeconds: number; maxReceiveCount: number };
+  feedQueue: { name: string; dlqName: string; visibilityTimeoutSeconds: number; maxReceiveCount: number; retentionSeconds: number };
+  releaseFunction: { name: string; timeoutSeconds: number; maxConcurrency: number };
+}
+
 export interface StackSpec {
   defaults: SharedDefaults;
   busName: string;
@@ -73,6 +88,7 @@ export interface StackSpec {
   archive: { name: string; retentionDays: number };
   projectionTable: TableSpec;
   idempotencyTable: TableSpec;
+  ordering: OrderingSpec;
 }
 
 /** The `default` of each variable block of a .tf file, by variable name (absent: no default). */
@@ -121,6 +137,45 @@ export const visibilityForTimeout = (timeoutSeconds: number): number => timeoutS
 
 export const DLQ_RETENTION_SECONDS = 14 * 24 * 3600;
 
+export const ORDERING_MODULE_DIR = join(TERRAFORM_DIR, 'modules', 'ordering-buffer');
+
+export async function readOrderingSpec(namePrefix: string, rootVariables = join(TERRAFORM_DIR, 'variables.tf')): Promise<OrderingSpec> {
+  const root = await readVariableDefaults(rootVariables);
+  const module = await readVariableDefaults(join(ORDERING_MODULE_DIR, 'variables.tf'));
+  const number = (valueOf: (name: string) => unknown, name: string, file: string): number => {
+    const value = valueOf(name);
+    if (typeof value !== 'number') throw new Error(`${file}: variable "${name}" needs a numeric default; the local stack reads it.`);
+    return value;
+  };
+  const enabled = root('ordering_enabled');
+  const lateEvents = root('ordering_late_events');
+  if (typeof enabled !== 'boolean') throw new Error(`${rootVariables}: variable "ordering_enabled" needs a bool default.`);
+  if (lateEvents !== 'mark' && lateEvents !== 'drop') throw new Error(`${rootVariables}: variable "ordering_late_events" needs the default "mark" or "drop".`);
+  const moduleFile = join(ORDERING_MODULE_DIR, 'variables.tf');
+  const timeoutSeconds = number(module, 'release_timeout_seconds', moduleFile);
+  const p = namePrefix;
+  return {
+    enabled,
+    holdSeconds: number(root, 'ordering_hold_seconds', rootVariables),
+    lateEvents,
+    bufferTable: { name: `${p}-ordering-buffer`, hashKey: 'entity', rangeKey: 'orderKey', ttlAttribute: 'expiresAt' },
+    releaseQueue: {
+      name: `${p}-ordering-release.fifo`,
+      dlqName: `${p}-ordering-release-dlq.fifo`,
+      visibilityTimeoutSeconds: visibilityForTimeout(timeoutSeconds),
+      maxReceiveCount: number(module, 'release_max_receive_count', moduleFile),
+    },
+    feedQueue: {
+      name: `${p}-ordered-feed.fifo`,
+      dlqName: `${p}-ordered-feed-dlq.fifo`,
+      visibilityTimeoutSeconds: number(module, 'feed_visibility_timeout_seconds', moduleFile),
+      maxReceiveCount: number(module, 'feed_max_receive_count', moduleFile),
+      retentionSeconds: number(module, 'feed_message_retention_seconds', moduleFile),
+    },
+    releaseFunction: { name: `${p}-ordering-release`, timeoutSeconds, maxConcurrency: number(module, 'release_max_concurrency', moduleFile) },
+  };
+}
+
 export async function loadStackSpec(): Promise<StackSpec> {
   const defaults = await readSharedDefaults();
   const p = defaults.name_prefix;
@@ -141,5 +196,6 @@ export async function loadStackSpec(): Promise<StackSpec> {
     archive: { name: `${p}-archive`, retentionDays: defaults.event_archive_retention_days },
     projectionTable: { name: `${p}-projection`, hashKey: 'entity', rangeKey: 'aspect', streamViewType: 'NEW_IMAGE' },
     idempotencyTable: { name: `${p}-idempotency`, hashKey: 'id', ttlAttribute: 'expiration' },
+    ordering: await readOrderingSpec(p),
   };
 }

@@ -22,6 +22,8 @@ export interface FeedMessage {
   late: boolean;
   /** For a late event: the watermark (highest released order key) it missed. */
   missedWatermark?: string;
+  /** When the consumer buffered it (epoch ms): with the send time, how long it was held. */
+  arrivedAt: number;
 }
 
 export function toFeedMessage(event: BufferedEvent, late: { missedWatermark: string } | undefined): FeedMessage {
@@ -39,6 +41,7 @@ export function toFeedMessage(event: BufferedEvent, late: { missedWatermark: str
     data: JSON.parse(event.data) as unknown,
     late: late !== undefined,
     ...(late ? { missedWatermark: late.missedWatermark } : {}),
+    arrivedAt: event.arrivedAt,
   };
 }
 

@@ -14,7 +14,9 @@
 //   it), by policy; never silently put out of order.
 // - An event whose order key equals the watermark is the very content that
 //   set it (a record retried after its first copy was released writes it
-//   again): removed without a second send.
+//   again), and one the watermark lists as just released is still buffered
+//   only because the run that sent it died before deleting it: both are
+//   removed without a second send.
 import type { BufferedEvent } from './buffer';
 import type { LateEventPolicy } from './config';
 
@@ -23,6 +25,8 @@ export interface Watermark {
   orderKey: string;
   /** When the event that set it arrived (epoch ms): late events measure their disorder from it. */
   arrivedAt: number;
+  /** Order keys of the last chunk released (sent or dropped), written with the watermark before they are deleted. */
+  lastReleased?: readonly string[];
 }
 
 export type ReleaseAction =
@@ -69,7 +73,7 @@ export function planRelease(
     const event = events[i]!;
     if (event.arrivedAt + holdSeconds * 1000 > nowMs) break;
     const missed = watermark?.orderKey;
-    if (missed !== undefined && event.orderKey === missed) {
+    if (missed !== undefined && (event.orderKey === missed || watermark!.lastReleased?.includes(event.orderKey))) {
       actions.push({ kind: 'drop-released', event });
       continue;
     }

@@ -29,6 +29,12 @@ export const emptyReleaseTally = (): ReleaseTally => ({
   maxArrivalDisorderMs: 0,
 });
 
+export function addReleaseTally(into: ReleaseTally, from: Partial<ReleaseTally>): ReleaseTally {
+  for (const key of ['triggers', 'entities', 'released', 'late', 'droppedLate', 'droppedReleased', 'rearmed'] as const) into[key] += from[key] ?? 0;
+  into.maxArrivalDisorderMs = Math.max(into.maxArrivalDisorderMs, from.maxArrivalDisorderMs ?? 0);
+  return into;
+}
+
 export function entityOfTrigger(record: Pick<SQSRecord, 'body' | 'messageId'>): string {
   let entity: unknown;
   try {

@@ -70,6 +70,13 @@ describe('a release run', () => {
     expect(keysOf(plan)).toEqual(['drop-released@500']);
   });
 
+  it('removes without sending the events the watermark lists as just released (a run died before deleting them); the rest below it are late', () => {
+    const released = [buffered(300, 60_000), buffered(400, 60_000)];
+    const watermark: Watermark = { orderKey: released[1]!.orderKey, arrivedAt: NOW - 60_000, lastReleased: released.map((e) => e.orderKey) };
+    const plan = planRelease(watermark, [...released, buffered(100, 9000), buffered(500, 9000)], NOW, HOLD, 'mark');
+    expect(keysOf(plan)).toEqual(['send:late@100', 'drop-released@300', 'drop-released@400', 'send@500']);
+  });
+
   it('measures arrival disorder: how long after a later event of its entity each event arrived', () => {
     // @100 arrived 3 s after @200 (inside the 5 s window), @300 arrived first.
     const events = [buffered(300, 20_000), buffered(200, 12_000), buffered(100, 9000)];

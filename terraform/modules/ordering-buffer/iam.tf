@@ -43,13 +43,13 @@ data "aws_iam_policy_document" "release" {
     resources = [aws_sqs_queue.release.arn, aws_sqs_queue.feed.arn]
   }
 
-  # Query the entity; TransactWriteItems needs the rights of the writes it
-  # carries (the watermark's UpdateItem, the released events' DeleteItem).
+  # Query the entity, advance its watermark (UpdateItem), delete what was
+  # released (BatchWriteItem of delete requests).
   statement {
     sid    = "ReleaseBufferedEvents"
     effect = "Allow"
     actions = [
-      "dynamodb:DeleteItem",
+      "dynamodb:BatchWriteItem",
       "dynamodb:Query",
       "dynamodb:UpdateItem",
     ]
