@@ -95,11 +95,14 @@ export function compareWithStackSpec(root: ModuleInstance, spec: StackSpec, loca
   };
   compareTable(spec.projectionTable);
   compareTable(spec.idempotencyTable);
-  compareTable(spec.ordering.bufferTable);
 
-  // The ordering buffer's queues and release function (modules/ordering-buffer;
-  // present in the model whatever ordering_enabled says, so it is always compared).
+  // The ordering buffer (modules/ordering-buffer), compared when the Terraform
+  // evaluated here creates it (ordering_enabled) or the local spec has it on.
   const o = spec.ordering;
+  const orderingInTerraform = tables.some((t) => t.arg('name') === o.bufferTable.name);
+  if (orderingInTerraform || o.enabled) compareOrdering();
+  function compareOrdering() {
+  compareTable(o.bufferTable);
   const release = byName(o.releaseQueue.name);
   if (!release) out.push(`no aws_sqs_queue named ${o.releaseQueue.name} (the local release queue)`);
   else {
@@ -125,6 +128,7 @@ export function compareWithStackSpec(root: ModuleInstance, spec: StackSpec, loca
     expect('release environment ORDERING_HOLD_SECONDS', env.ORDERING_HOLD_SECONDS ?? null, String(o.holdSeconds));
     expect('release environment ORDERING_LATE_EVENTS', env.ORDERING_LATE_EVENTS ?? null, o.lateEvents);
     expect('release environment ORDERING_BUFFER_TABLE', env.ORDERING_BUFFER_TABLE ?? null, o.bufferTable.name);
+  }
   }
 
   // Consumer and its event source mapping.

@@ -8,6 +8,7 @@ import { loadTerraform } from '../../../scripts/terraform/fixtures';
 import { plain } from '../../../scripts/terraform/expressions';
 import { allResources, blocks, type ModuleInstance } from '../../../scripts/terraform/model';
 import { compareWithStackSpec } from '../../../scripts/terraform/source-of-truth';
+import { checkAllContracts } from '../../../scripts/terraform/contracts';
 
 const consumerEnvironment = (root: ModuleInstance) => {
   const fn = allResources(root, 'aws_lambda_function').find((f) => f.arg('function_name') === 'genesys-events-consumer')!;
@@ -22,13 +23,23 @@ const statements = (root: ModuleInstance, doc: string) => {
 describe('ordering buffer Terraform', async () => {
   const { root: off } = await loadTerraform();
   const { root: on } = await loadTerraform([], { ordering_enabled: true, ordering_hold_seconds: 30, ordering_late_events: 'drop' });
+  const { root: onWithDefaults, files } = await loadTerraform([], { ordering_enabled: true });
 
-  it('is off by default: the consumer has no ORDERING_* variable, and its ordering policy is not attached', () => {
+  it.each(checkAllContracts(onWithDefaults, files).map((c) => [c.name, c.violations]))('with it on, the contract "%s" holds', (_name, violations) => {
+    expect(violations).toEqual([]);
+  });
+
+  it('with it on, the contracts see its queues, mapping and function', () => {
+    const names = allResources(onWithDefaults, 'aws_sqs_queue').map((q) => String(q.arg('name')));
+    expect(names).toEqual(expect.arrayContaining(['genesys-events-ordering-release.fifo', 'genesys-events-ordered-feed.fifo']));
+    expect(allResources(onWithDefaults, 'aws_lambda_event_source_mapping').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('is off by default: no ordering resource, the consumer has no ORDERING_* variable, and its ordering policy is not attached', () => {
     expect(off.variable('ordering_enabled')).toBe(false);
+    expect(allResources(off, 'aws_sqs_queue').map((q) => String(q.arg('name'))).filter((n) => n.includes('order'))).toEqual([]);
     expect(Object.keys(consumerEnvironment(off)).filter((k) => k.startsWith('ORDERING_'))).toEqual([]);
-    const policy = allResources(off, 'aws_iam_role_policy').find((p) => p.name === 'ordering')!;
     expect(off.child('consumer').mod.resources.get('aws_iam_role_policy.ordering')?.body.count).toMatch(/var\.ordering == null \? 0 : 1/);
-    expect(policy).toBeDefined();
     expect(off.mod.modules.get('ordering_buffer')?.body.count).toMatch(/var\.ordering_enabled \? 1 : 0/);
   });
 
@@ -64,6 +75,11 @@ describe('ordering buffer Terraform', async () => {
   it('agrees with the local stack (names, FIFO, hold, timeouts), and a drift is reported', async () => {
     const spec = await loadStackSpec();
     expect(compareWithStackSpec(off, spec)).toEqual([]);
-    expect(compareWithStackSpec(on, spec)).toContain(`release queue delay (the hold window): Terraform has 30, the local stack ${spec.ordering.holdSeconds}`);
+    expect(compareWithStackSpec(onWithDefaults, spec)).toEqual([]);
+    expect(compareWithStackSpec(on, spec)).toEqual([
+      `release queue delay (the hold window): Terraform has 30, the local stack ${spec.ordering.holdSeconds}`,
+      `release environment ORDERING_HOLD_SECONDS: Terraform has "30", the local stack "${spec.ordering.holdSeconds}"`,
+      `release environment ORDERING_LATE_EVENTS: Terraform has "drop", the local stack "${spec.ordering.lateEvents}"`,
+    ]);
   });
 });
