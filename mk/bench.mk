@@ -4,8 +4,9 @@
 # then the cost of the resilience layer. Options through BENCH_ARGS, e.g.
 #   make bench BENCH_ARGS="--section consumer --latency-ms 8 --batch-size 10"
 # (--events, --consumer-rounds, --concurrency, --latency-ms, --sigma,
-#  --batch-size, --e2e-events, --init-runs, --out-dir, --rounds, --smoke;
+#  --batch-size, --e2e-events, --init-runs, --out-dir, --rounds, --smoke,
+#  --messaging-limit, --messaging-windows;
 #  README "Performance against the guides' consumer").
 .PHONY: bench
-bench: install build ## consumer vs the guides' baseline (events/s under a DynamoDB latency model, writes and $ per event, init, end to end) and the resilience layer's cost; result JSON + chart in bench/results/
+bench: install build ## consumer vs the guides' baseline (events/s under a DynamoDB latency model, writes and $ per event, init, end to end) and the resilience layer's cost; result JSON + chart in bench/results/; messaging forwarder goodput and 429 share vs a naive forwarder (--section messaging)
 	npx tsx scripts/bench.ts $(BENCH_ARGS)

@@ -13,9 +13,14 @@
 // variants: `no-retry` (what the blueprints do: a 429 fails the message) and
 // `retry-1s` (the usual forum fix: try again a second later, ignoring
 // Retry-After), which keeps goodput but turns the window's end into a 429 storm.
-import type { InboundMessage } from '../../shared/messaging/contract';
+import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { inboundDeduplicationId, inboundGroupId, PLATFORMS, type InboundMessage } from '../../shared/messaging/contract';
 import { inboundMessagePath, serialiseOpenMessage, toOpenMessage } from '../../shared/messaging/genesys/open-message';
-import type { RateWindow } from '../local/doubles/genesys-double';
+import { buildFunctions } from '../build';
+import { useLocalAws } from '../local/aws-env';
+import { startGenesysDouble, type RateWindow } from '../local/doubles/genesys-double';
+import { FORWARDER_FUNCTION, startMessagingStack, TOKEN_REFRESHER_FUNCTION } from '../local/messaging-stack';
+import { freePort, startMoto } from '../local/moto';
 
 export interface GoodputMeasure {
   /** Complete windows counted. */
@@ -146,4 +151,147 @@ export function formatBenchTable(rows: BenchRow[], limitPerMinute: number): stri
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   const line = (c: string[]) => c.map((x, i) => x.padEnd(widths[i]!)).join(' | ');
   return [line(header), widths.map((w) => '-'.repeat(w)).join('-|-'), ...cells.map(line)].join('\n');
+}
+
+export interface MessagingBenchOptions {
+  /** The Genesys double's limit and the forwarder's GENESYS_RATE_LIMIT_PER_MINUTE. */
+  limitPerMinute: number;
+  /** Complete 60 s windows to measure; 0 = a smoke run: forward the backlog, measure nothing. */
+  windows: number;
+  /** Backlog size; default enough to keep the forwarder busy through every measured window. */
+  messages?: number;
+  conversations: number;
+  /** In-flight calls of the naive baselines (one per webhook being answered). */
+  naiveConcurrency: number;
+  onProgress?: (line: string) => void;
+  /** A local AWS already running (the integration tests'); otherwise a private moto is started. */
+  awsEndpoint?: string;
+  /** false: the bundles in dist/ are already built (the integration tests' global setup builds them). */
+  build?: boolean;
+}
+
+export interface MessagingBenchReport {
+  limitPerMinute: number;
+  windows: number;
+  rows: BenchRow[];
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function benchMessages(count: number, conversations: number): InboundMessage[] {
+  const start = Date.parse('2026-11-29T08:00:00.000Z');
+  return Array.from({ length: count }, (_, i) => {
+    const conversation = i % conversations;
+    return {
+      v: 1,
+      platform: PLATFORMS[conversation % PLATFORMS.length]!,
+      userId: `bench-user-${conversation}`,
+      messageId: `bench-${i}`,
+      eventId: `bench-event-${i}`,
+      time: new Date(start + i).toISOString(),
+      text: `bench message ${i}`,
+      attachments: [],
+      receivedAt: new Date().toISOString(),
+    };
+  });
+}
+
+/** Waits until the busiest token has `count` complete windows (or the forwarder stopped using it). */
+async function untilWindows(windows: () => RateWindow[], count: number, onProgress?: (line: string) => void): Promise<void> {
+  for (;;) {
+    const complete = windows().filter((w) => w.complete);
+    const busiest = new Map<number, number>();
+    for (const w of complete) busiest.set(w.token, (busiest.get(w.token) ?? 0) + 1);
+    if (Math.max(0, ...busiest.values()) >= count) return;
+    const open = windows().filter((w) => !w.complete);
+    onProgress?.(`  ${complete.length}/${count} windows complete; open: ${open.map((w) => `${w.admitted} admitted, ${w.refused}×429`).join('; ') || 'none'}`);
+    await sleep(5_000);
+  }
+}
+
+/**
+ * The forwarder (real bundle on local FIFO event source mappings, local AWS,
+ * the Genesys double) against a full inbound queue, then the two naive
+ * baselines against a fresh double with the same limit and messages.
+ */
+export async function runMessagingBench(options: MessagingBenchOptions): Promise<MessagingBenchReport> {
+  const { limitPerMinute, windows } = options;
+  const count = options.messages ?? (windows === 0 ? 30 : Math.ceil(limitPerMinute * (windows + 0.5)));
+  const messages = benchMessages(count, options.conversations);
+  const rows: BenchRow[] = [];
+
+  if (options.build !== false) await buildFunctions([FORWARDER_FUNCTION, TOKEN_REFRESHER_FUNCTION]);
+  const aws = options.awsEndpoint ? { endpoint: options.awsEndpoint, stop: async () => undefined } : await startMoto({ port: await freePort() });
+  try {
+    useLocalAws(aws.endpoint);
+    const session = await startMessagingStack({
+      overrides: { genesys_rate_limit_per_minute: limitPerMinute },
+      genesys: { rateLimitPerMinute: limitPerMinute },
+      forwarders: false,
+      ingest: false,
+    });
+    try {
+      const sqs = new SQSClient({});
+      for (let i = 0; i < messages.length; i += 10) {
+        await sqs.send(
+          new SendMessageBatchCommand({
+            QueueUrl: session.stack.queues.inbound.url,
+            Entries: messages.slice(i, i + 10).map((m, j) => ({
+              Id: String(j),
+              MessageBody: JSON.stringify(m),
+              MessageGroupId: inboundGroupId(m),
+              MessageDeduplicationId: inboundDeduplicationId(m),
+            })),
+          }),
+        );
+      }
+      options.onProgress?.(`forwarder: ${messages.length} messages queued over ${options.conversations} conversations; limit ${limitPerMinute}/min`);
+      const fleet = await session.startForwarders();
+      if (windows === 0) await session.drained({ timeoutMs: 5 * 60_000 });
+      else await untilWindows(() => session.genesys.windows(), windows, options.onProgress);
+      await fleet.stop();
+      const goodput = goodputFromWindows(session.genesys.windows(), limitPerMinute, windows);
+      const stats = session.genesys.stats();
+      const summary = await session.summary();
+      // Calls and 429s inside the measured windows: the ratio the target is about. Messages still queued when
+      // the measurement ends are not lost; only dead-lettered ones are.
+      rows.push({
+        forwarder: 'gateway forwarder (shared GCRA limiter, Retry-After)',
+        messages: messages.length,
+        delivered: stats.accepted,
+        lost: Object.values(summary.deadLettered).reduce((a, b) => a + b, 0),
+        calls: windows === 0 ? stats.accepted + stats.answered429 : goodput.admitted + goodput.refused,
+        answered429: windows === 0 ? stats.answered429 : goodput.refused,
+        goodput,
+      });
+    } finally {
+      await session.stop();
+    }
+  } finally {
+    await aws.stop();
+  }
+
+  for (const variant of ['no-retry', 'retry-1s'] as const) {
+    const genesys = await startGenesysDouble({ clientId: 'bench', clientSecret: 'bench-secret', integrationId: 'bench-integration', rateLimitPerMinute: limitPerMinute });
+    try {
+      options.onProgress?.(`naive forwarder (${variant}): ${messages.length} messages, ${options.naiveConcurrency} at once`);
+      // retry-1s keeps trying for the measured windows (smoke: 5 s); no-retry is over as soon as every message got its one answer.
+      const deadline = Date.now() + (windows === 0 ? 5_000 : windows * 60_000 + 2_000);
+      const run = await runNaiveForwarder({
+        variant,
+        genesysUrl: genesys.url,
+        clientId: 'bench',
+        clientSecret: 'bench-secret',
+        integrationId: 'bench-integration',
+        messages,
+        concurrency: options.naiveConcurrency,
+        deadline,
+      });
+      const goodput = goodputFromWindows(genesys.windows(), limitPerMinute, windows, { stopped: true });
+      rows.push({ forwarder: `naive, ${variant === 'no-retry' ? 'no retry (public samples)' : 'retry after 1 s'}`, ...run, goodput });
+    } finally {
+      await genesys.stop();
+    }
+  }
+  return { limitPerMinute, windows, rows };
 }
