@@ -213,6 +213,7 @@ async function main(): Promise<number> {
       messages: c.messages,
       conversations: c.conversations,
       webhooks: sendTally.sent + sendTally.forgedSent,
+      webhookResends: sendTally.resends,
       webhookFailures: sendTally.failed,
       wallSeconds: +((Date.now() - started) / 1000).toFixed(1),
       forwardingSeconds: +(span / 1000).toFixed(1),

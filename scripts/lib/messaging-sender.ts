@@ -7,25 +7,39 @@ import type { RefusedAttempt } from './messaging-oracle';
 
 export interface SendTally {
   sent: number;
+  /** Webhooks resent after a 5xx, 429 or no answer, as the platform would. */
+  resends: number;
   /** Originals and redeliveries answered 2xx. */
   accepted: number;
-  /** Non-2xx answers to webhooks with a good signature, by status (each means messages the platform would resend). */
+  /** Final non-2xx answers to webhooks with a good signature, after the platform's resends, by status. */
   failed: Record<string, number>;
   forgedSent: number;
   refusedForged: RefusedAttempt[];
 }
 
-export async function postWebhook(ingestUrl: string, request: WebhookRequest): Promise<number> {
-  // A refused request is an answer too; only a transport failure is retried, as a platform would.
-  for (let attempt = 1; ; attempt += 1) {
+/** Platforms resend a webhook the endpoint did not take (5xx, 429, no answer); LINE, Telegram, Viber and WhatsApp all back off and retry. */
+const RESEND_DELAYS_MS = [500, 1_000, 2_000, 4_000, 8_000];
+
+/**
+ * One webhook delivery as the platform makes it: resent after a 5xx, a 429 or
+ * a transport failure (the ingest answers 5xx exactly when it did not queue
+ * the webhook, so that the platform resends it); `resends` counts them.
+ * Returns the final status (a 4xx such as a refused signature is final).
+ */
+export async function postWebhook(ingestUrl: string, request: WebhookRequest, counters?: { resends: number }): Promise<number> {
+  for (let attempt = 0; ; attempt += 1) {
+    let status: number;
     try {
-      const response = await fetch(`${ingestUrl}${request.path}`, { method: 'POST', headers: request.headers, body: request.body, signal: AbortSignal.timeout(10_000) });
+      const response = await fetch(`${ingestUrl}${request.path}`, { method: 'POST', headers: request.headers, body: request.body, signal: AbortSignal.timeout(15_000) });
       await response.arrayBuffer();
-      return response.status;
+      status = response.status;
     } catch (error) {
-      if (attempt >= 3) throw new Error(`POST ${request.path} to the ingest server failed 3 times: ${(error as Error).message}`);
-      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+      if (attempt >= RESEND_DELAYS_MS.length) throw new Error(`POST ${request.path} to the ingest endpoint failed ${attempt + 1} times: ${(error as Error).message}`);
+      status = -1;
     }
+    if (!(status === -1 || status === 429 || status >= 500) || attempt >= RESEND_DELAYS_MS.length) return status;
+    if (counters) counters.resends += 1;
+    await new Promise((resolve) => setTimeout(resolve, RESEND_DELAYS_MS[attempt]));
   }
 }
 
@@ -39,7 +53,7 @@ export async function sendBurst(
   burst: Pick<MessagingBurst, 'conversations' | 'forged'>,
   options: { concurrency: number; random: () => number; onSent?: (tally: SendTally) => void },
 ): Promise<SendTally> {
-  const tally: SendTally = { sent: 0, accepted: 0, failed: {}, forgedSent: 0, refusedForged: [] };
+  const tally: SendTally = { sent: 0, resends: 0, accepted: 0, failed: {}, forgedSent: 0, refusedForged: [] };
   const pending = burst.conversations.map((c) => [...c.webhooks]);
   const forged = [...burst.forged];
   const total = pending.reduce((s, w) => s + w.length, 0);
@@ -74,7 +88,7 @@ export async function sendBurst(
       busy.add(index);
       const webhook = pending[index]!.shift()!;
       try {
-        record(await postWebhook(ingestUrl, webhook.request));
+        record(await postWebhook(ingestUrl, webhook.request, tally));
       } finally {
         busy.delete(index);
       }
@@ -91,7 +105,7 @@ export async function sendBurst(
 /** Late redeliveries: sent one by one, after everything was forwarded. */
 export async function sendLate(ingestUrl: string, late: PlannedWebhook[], tally: SendTally): Promise<void> {
   for (const webhook of late) {
-    countAnswer(tally, await postWebhook(ingestUrl, webhook.request));
+    countAnswer(tally, await postWebhook(ingestUrl, webhook.request, tally));
   }
 }
 
