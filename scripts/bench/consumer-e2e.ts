@@ -153,7 +153,10 @@ export async function runEndToEnd(configurations: Configuration[], options: Cons
         motoCpuShare >= 0.75
           ? `local AWS: moto busy ${(motoCpuShare * 100).toFixed(0)}% of one core (one Python process), consumer busy ${(consumerBusyShare * 100).toFixed(0)}%`
           : consumerBusyShare >= 0.75
-            ? `consumer: busy ${(consumerBusyShare * 100).toFixed(0)}% of its concurrency, moto ${(motoCpuShare * 100).toFixed(0)}% of a core`
+            ? // Time inside invocations is mostly waiting on DynamoDB in moto, which
+              // applies item writes one at a time under a lock (moto_server.py):
+              // the rate then follows writes per event, not the consumer's speed.
+              `local DynamoDB writes, serialised by moto's lock: invocations busy ${(consumerBusyShare * 100).toFixed(0)}% waiting on them, moto ${(motoCpuShare * 100).toFixed(0)}% of a core (machine shared)`
             : `neither saturated (moto ${(motoCpuShare * 100).toFixed(0)}% of a core, consumer busy ${(consumerBusyShare * 100).toFixed(0)}%): publishing and polling`;
       results.push({
         name: configuration.name,

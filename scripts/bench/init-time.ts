@@ -42,7 +42,9 @@ export function measureInitTime(name: string, env: Record<string, string>, runs:
   try {
     wallMs(importArgs, childEnv); // file cache warm-up, as a Lambda host has the package on local disk
   } catch (error) {
-    const firstLine = (error as Error).message.split('\n').find((l) => /Error/.test(l)) ?? (error as Error).message.slice(0, 200);
+    // The thrown error's own line (`SomethingError: …`), not the minified source line Node prints above it.
+    const lines = (error as Error).message.split('\n');
+    const firstLine = lines.find((l) => /^\s*[A-Za-z]*Error(\s\[[A-Z_]+\])?: /.test(l)) ?? lines[0] ?? '';
     return { ...sizes, importMs: Number.NaN, bareMs: Number.NaN, overBareMs: Number.NaN, runs: 0, error: firstLine.trim().slice(0, 200) };
   }
   const imports: number[] = [];
