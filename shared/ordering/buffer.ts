@@ -16,28 +16,17 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { GenesysEvent } from '../genesys/event';
+import type { ProjectionItem } from '../projection/project-event';
 import type { OrderingBufferSettings } from './config';
 import { BUFFER_TTL_SECONDS, groupIdFor, triggerDeduplicationId } from './keys';
 
-/** A buffered event: what the projection stores for it, plus when it arrived. */
-export interface BufferedEvent {
-  entity: string;
-  orderKey: string;
-  aspect: string;
-  eventId: string;
-  eventTime: number;
-  detailTimestamp: number;
-  digest: string;
-  topicName: string;
-  detailType: string;
-  correlationId?: string;
-  /** The event body as JSON text, as the projection stores it. */
-  data: string;
+/** A buffered event: what the projection stores for it (the body as JSON text), plus when it arrived. */
+export type BufferedEvent = Omit<ProjectionItem, 'projectedAt'> & {
   /** Epoch ms when the consumer buffered it: the hold window runs from here (replayed history has old event times). */
   arrivedAt: number;
   /** DynamoDB TTL, epoch seconds: a safety net, the release deletes what it sent. */
   expiresAt: number;
-}
+};
 
 export function toBufferedEvent(event: GenesysEvent, arrivedAt: number): BufferedEvent {
   return {

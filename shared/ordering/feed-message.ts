@@ -2,21 +2,12 @@
 // aspect, order key, event id, event time, topic, data) plus `late`, in the
 // body and, for what a consumer filters on, as message attributes.
 import type { MessageAttributeValue, SendMessageCommandInput } from '@aws-sdk/client-sqs';
+import type { ProjectionItem } from '../projection/project-event';
 import type { BufferedEvent } from './buffer';
 import { groupIdFor } from './keys';
 
-export interface FeedMessage {
-  entity: string;
-  aspect: string;
-  orderKey: string;
-  eventId: string;
-  /** Event time, epoch ms. */
-  eventTime: number;
-  detailTimestamp: number;
-  digest: string;
-  topicName: string;
-  detailType: string;
-  correlationId?: string;
+/** The event as the projection stores it, with its body as JSON (not text), and how it reached the feed. */
+export type FeedMessage = Omit<ProjectionItem, 'projectedAt' | 'data'> & {
   data: unknown;
   /** true: an event after it in event time was already on the feed when it arrived. */
   late: boolean;
@@ -24,7 +15,7 @@ export interface FeedMessage {
   missedWatermark?: string;
   /** When the consumer buffered it (epoch ms): with the send time, how long it was held. */
   arrivedAt: number;
-}
+};
 
 export function toFeedMessage(event: BufferedEvent, late: { missedWatermark: string } | undefined): FeedMessage {
   return {

@@ -48,85 +48,72 @@ resource "aws_cloudwatch_log_metric_filter" "arrival_disorder" {
   }
 }
 
-resource "aws_cloudwatch_metric_alarm" "late_events" {
-  alarm_name          = "${var.name_prefix}-ordering-late-events"
-  alarm_description   = "Events reached the ordered feed late (marked or dropped, by ordering_late_events): their arrival disorder exceeded the ${var.hold_seconds} s hold window. Compare the ArrivalDisorderMs metric with ordering_hold_seconds."
-  namespace           = local.metric_namespace
-  metric_name         = "LateEvents"
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = var.late_events_alarm_threshold
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  actions_enabled     = true
-  alarm_actions       = var.alarm_actions
-  ok_actions          = var.alarm_actions
+# One alarm per condition an operator must act on; each fires on any value
+# above its threshold within 5 minutes.
+locals {
+  alarms = {
+    late-events = {
+      name        = "${var.name_prefix}-ordering-late-events"
+      description = "Events reached the ordered feed late (marked or dropped, by ordering_late_events): their arrival disorder exceeded the ${var.hold_seconds} s hold window. Compare the ArrivalDisorderMs metric with ordering_hold_seconds."
+      namespace   = local.metric_namespace
+      metric      = "LateEvents"
+      dimensions  = {}
+      statistic   = "Sum"
+      threshold   = var.late_events_alarm_threshold
+    }
+    feed-oldest-message = {
+      name        = "${var.name_prefix}-ordered-feed-oldest-message"
+      description = "The oldest message on ${aws_sqs_queue.feed.name} is older than ${var.feed_oldest_message_alarm_seconds} s: the downstream consumer of the ordered feed is not keeping up (or not reading)."
+      namespace   = "AWS/SQS"
+      metric      = "ApproximateAgeOfOldestMessage"
+      dimensions  = { QueueName = aws_sqs_queue.feed.name }
+      statistic   = "Maximum"
+      threshold   = var.feed_oldest_message_alarm_seconds
+    }
+    # A trigger in the release DLQ means an entity's buffered events are stuck:
+    # redrive it after fixing the cause (the events wait in the buffer table).
+    release-dlq = {
+      name        = "${var.name_prefix}-ordering-release-dlq"
+      description = "Release triggers failed ${var.release_max_receive_count} times and are in ${aws_sqs_queue.release_dlq.name}; their entities' events wait in the buffer until the triggers are redriven."
+      namespace   = "AWS/SQS"
+      metric      = "ApproximateNumberOfMessagesVisible"
+      dimensions  = { QueueName = aws_sqs_queue.release_dlq.name }
+      statistic   = "Maximum"
+      threshold   = 0
+    }
+    feed-dlq = {
+      name        = "${var.name_prefix}-ordered-feed-dlq"
+      description = "The downstream consumer failed feed messages ${var.feed_max_receive_count} times; they are in ${aws_sqs_queue.feed_dlq.name}."
+      namespace   = "AWS/SQS"
+      metric      = "ApproximateNumberOfMessagesVisible"
+      dimensions  = { QueueName = aws_sqs_queue.feed_dlq.name }
+      statistic   = "Maximum"
+      threshold   = 0
+    }
+    release-errors = {
+      name        = "${local.release_function_name}-errors"
+      description = "${local.release_function_name} invocations failed as a whole: check its logs; triggers stay in the release queue and retry."
+      namespace   = "AWS/Lambda"
+      metric      = "Errors"
+      dimensions  = { FunctionName = aws_lambda_function.release.function_name }
+      statistic   = "Sum"
+      threshold   = 0
+    }
+  }
 }
 
-resource "aws_cloudwatch_metric_alarm" "feed_oldest_message" {
-  alarm_name          = "${var.name_prefix}-ordered-feed-oldest-message"
-  alarm_description   = "The oldest message on ${aws_sqs_queue.feed.name} is older than ${var.feed_oldest_message_alarm_seconds} s: the downstream consumer of the ordered feed is not keeping up (or not reading)."
-  namespace           = "AWS/SQS"
-  metric_name         = "ApproximateAgeOfOldestMessage"
-  dimensions          = { QueueName = aws_sqs_queue.feed.name }
-  statistic           = "Maximum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = var.feed_oldest_message_alarm_seconds
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  actions_enabled     = true
-  alarm_actions       = var.alarm_actions
-  ok_actions          = var.alarm_actions
-}
+resource "aws_cloudwatch_metric_alarm" "ordering" {
+  for_each = local.alarms
 
-# A trigger in the release DLQ means an entity's buffered events are stuck:
-# redrive it after fixing the cause (the events wait in the buffer table).
-resource "aws_cloudwatch_metric_alarm" "release_dlq" {
-  alarm_name          = "${var.name_prefix}-ordering-release-dlq"
-  alarm_description   = "Release triggers failed ${var.release_max_receive_count} times and are in ${aws_sqs_queue.release_dlq.name}; their entities' events wait in the buffer until the triggers are redriven."
-  namespace           = "AWS/SQS"
-  metric_name         = "ApproximateNumberOfMessagesVisible"
-  dimensions          = { QueueName = aws_sqs_queue.release_dlq.name }
-  statistic           = "Maximum"
+  alarm_name          = each.value.name
+  alarm_description   = each.value.description
+  namespace           = each.value.namespace
+  metric_name         = each.value.metric
+  dimensions          = each.value.dimensions
+  statistic           = each.value.statistic
   period              = 300
   evaluation_periods  = 1
-  threshold           = 0
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  actions_enabled     = true
-  alarm_actions       = var.alarm_actions
-  ok_actions          = var.alarm_actions
-}
-
-resource "aws_cloudwatch_metric_alarm" "feed_dlq" {
-  alarm_name          = "${var.name_prefix}-ordered-feed-dlq"
-  alarm_description   = "The downstream consumer failed feed messages ${var.feed_max_receive_count} times; they are in ${aws_sqs_queue.feed_dlq.name}."
-  namespace           = "AWS/SQS"
-  metric_name         = "ApproximateNumberOfMessagesVisible"
-  dimensions          = { QueueName = aws_sqs_queue.feed_dlq.name }
-  statistic           = "Maximum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = 0
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  actions_enabled     = true
-  alarm_actions       = var.alarm_actions
-  ok_actions          = var.alarm_actions
-}
-
-resource "aws_cloudwatch_metric_alarm" "release_errors" {
-  alarm_name          = "${local.release_function_name}-errors"
-  alarm_description   = "${local.release_function_name} invocations failed as a whole: check its logs; triggers stay in the release queue and retry."
-  namespace           = "AWS/Lambda"
-  metric_name         = "Errors"
-  dimensions          = { FunctionName = aws_lambda_function.release.function_name }
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = 0
+  threshold           = each.value.threshold
   comparison_operator = "GreaterThanThreshold"
   treat_missing_data  = "notBreaching"
   actions_enabled     = true

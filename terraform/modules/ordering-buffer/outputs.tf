@@ -50,11 +50,5 @@ output "release_log_group_name" {
 
 output "alarm_arns" {
   description = "ARNs of the module's CloudWatch alarms."
-  value = [
-    aws_cloudwatch_metric_alarm.late_events.arn,
-    aws_cloudwatch_metric_alarm.feed_oldest_message.arn,
-    aws_cloudwatch_metric_alarm.release_dlq.arn,
-    aws_cloudwatch_metric_alarm.feed_dlq.arn,
-    aws_cloudwatch_metric_alarm.release_errors.arn,
-  ]
+  value       = [for alarm in aws_cloudwatch_metric_alarm.ordering : alarm.arn]
 }
