@@ -3,7 +3,7 @@
 //   replay <file.jsonl> [--rate N]  publish events, drain the buffer, print a JSON summary
 //   state <entityKey> [--prefix P]  print the projection of one entity (aspects in order-key order)
 //   dlq stats | dlq redrive [...]   DLQ depths; the DLQ redrive workflow (scripts/lib/redrive.ts)
-//   messaging drain                 wait for the messaging queues to empty, print the forwarder summary
+//   messaging drain                 wait for the messaging queues (inbound, maintenance, outbound) to empty, print the summary
 //   archive replay --from --to      replay a time range of the EventBridge archive (scripts/lib/archive-command.ts)
 import { existsSync } from 'node:fs';
 //   feed read [--entity K] [--json]  read (and delete) the ordering buffer's ordered feed

@@ -102,8 +102,8 @@ export function attachMessaging(): MessagingInfo {
   return info;
 }
 
-/** `messaging drain`: waits until the inbound and maintenance queues are empty and no batch is in flight; the daemon's summary then. */
-export async function waitForMessagingDrain(options: { timeoutMs?: number; onTick?: (depth: number) => void } = {}): Promise<MessagingSummary & { outboundWaiting: number }> {
+/** `messaging drain`: waits until the inbound, maintenance and outbound queues are empty and no batch is in flight; the daemon's summary then. */
+export async function waitForMessagingDrain(options: { timeoutMs?: number; onTick?: (depth: number) => void } = {}): Promise<MessagingSummary> {
   const info = attachMessaging();
   const aws = runningDetached();
   if (!aws) throw new Error('the local AWS is not running: start it with `npm run cli -- local up`.');
@@ -113,17 +113,13 @@ export async function waitForMessagingDrain(options: { timeoutMs?: number; onTic
   let quiet = 0;
   while (Date.now() < deadline) {
     attachMessaging(); // a crash while draining is reported, not waited out
-    const depths = await Promise.all([queueDepth(sqs, info.queues.inbound), queueDepth(sqs, info.queues.maintenance)]);
+    const depths = await Promise.all([queueDepth(sqs, info.queues.inbound), queueDepth(sqs, info.queues.maintenance), queueDepth(sqs, info.queues.outbound)]);
     const waiting = depths.reduce((sum, q) => sum + q.visible + q.inFlight + q.delayed, 0);
     const stats = readJson<MessagingStats>(STATS_FILE);
     options.onTick?.(waiting);
     const fresh = stats !== undefined && Date.now() - stats.at < 5_000;
     quiet = waiting === 0 && fresh && stats.inFlightBatches === 0 ? quiet + 1 : 0;
-    if (quiet >= 2) {
-      const outbound = await queueDepth(sqs, info.queues.outbound);
-      // The outbound queue has no consumer until the dispatcher (next issue): reported, not waited for.
-      return { ...stats!.summary, outboundWaiting: outbound.visible + outbound.inFlight + outbound.delayed };
-    }
+    if (quiet >= 2) return stats!.summary;
     await new Promise((r) => setTimeout(r, 500));
   }
   throw new Error(`the messaging queues did not drain within ${(options.timeoutMs ?? 900_000) / 1000}s`);
@@ -135,7 +131,7 @@ async function runDaemon(): Promise<void> {
   if (!aws) throw new Error('no local AWS to attach to (moto.pid/moto.port missing): `local up` starts it first');
   useLocalAws(endpointFor(aws.port));
   const session = await startMessagingStack();
-  const runners = session.mappings ? [session.mappings.inbound, session.mappings.maintenance] : [];
+  const runners = [...(session.mappings ? [session.mappings.inbound, session.mappings.maintenance] : []), ...(session.outboundMapping ? [session.outboundMapping] : [])];
   const writeStats = async () => {
     const stats: MessagingStats = { at: Date.now(), inFlightBatches: runners.reduce((n, r) => n + r.inFlight, 0), summary: await session.summary() };
     // Written aside and renamed: a reader never sees half a file.

@@ -2,7 +2,8 @@
 // makes them), the Genesys and platform doubles, the ingest endpoint, a token
 // refresh at start and on the module's schedule, and the forwarder bundle
 // run by two local FIFO event source mappings (inbound and maintenance), as
-// the module's two mappings run one function.
+// the module's two mappings run one function; the dispatcher bundle on a
+// third mapping, the outbound queue.
 //
 // startMessagingStack() gives a private stack to a test, the demo or the
 // bench; `local up` runs one in a detached process (messaging-daemon.ts)
@@ -10,6 +11,7 @@
 import { join } from 'node:path';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { addDispatcherTally, emptyDispatcherTally, type DispatcherTally } from '../../shared/messaging/dispatcher/tally';
 import { addForwarderTally, emptyForwarderTally, type ForwarderTally } from '../../shared/messaging/forwarder/tally';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './aws-env';
 import { startGenesysDouble, type GenesysDouble } from './doubles/genesys-double';
@@ -20,6 +22,7 @@ import { startIngestServer, type IngestServer } from './ingest-server';
 import { lambdaContext, loadBundle } from './lambda-runtime';
 import { STATE_DIR } from './moto';
 import {
+  dispatcherEnvironment,
   forwarderEnvironment,
   ingestEnvironment,
   LOCAL_GENESYS_CLIENT,
@@ -31,6 +34,7 @@ import {
 } from './provision-messaging';
 
 export const FORWARDER_FUNCTION = 'messaging-forwarder';
+export const DISPATCHER_FUNCTION = 'messaging-dispatcher';
 export const TOKEN_REFRESHER_FUNCTION = 'messaging-token-refresher';
 
 export interface MessagingStackOptions {
@@ -44,6 +48,12 @@ export interface MessagingStackOptions {
   mapping?: Partial<MappingSettings>;
   /** false: provision and start the doubles, but no forwarder runners (a test starts its own). */
   forwarders?: boolean;
+  /** false: no dispatcher runner on the outbound queue. Default true. */
+  dispatchers?: boolean;
+  /** Extra dispatcher environment (e.g. quick backoff, send rates in tests). */
+  dispatcherEnv?: Record<string, string>;
+  /** Per-second send limits of the platform double (default: the platforms' own). */
+  platformSendLimits?: Parameters<typeof startPlatformDouble>[0]['sendLimits'];
   /** Where the functions' JSON logs go (default .local/logs/messaging.log). */
   logFile?: string;
   /** Token refresher period; default token_refresh_rate_minutes. */
@@ -64,6 +74,8 @@ export interface MessagingSummary {
   /** Every record failed back to a queue (429, backoff, open circuit), counted per receive. */
   held: number;
   circuitOpened: number;
+  /** The dispatcher's batch summaries summed (outbound queue). */
+  outbound: DispatcherTally;
 }
 
 export interface MessagingSession {
@@ -73,14 +85,19 @@ export interface MessagingSession {
   /** The local HTTP API in front of the ingest bundle (POST /webhooks/{line,telegram,viber,whatsapp,genesys}). */
   ingestUrl: string | undefined;
   forwarderEnv: Record<string, string>;
+  dispatcherEnv: Record<string, string>;
   mappings: { inbound: LocalEventSourceMapping; maintenance: LocalEventSourceMapping } | undefined;
+  /** The dispatcher's mapping on the outbound queue (undefined with dispatchers: false). */
+  outboundMapping: LocalEventSourceMapping | undefined;
+  /** Sum of the dispatcher's batch summaries since the stack started. */
+  outboundTally(): DispatcherTally;
   /** Sum of the forwarder's batch summaries since the stack started. */
   tally(): ForwarderTally;
   /** Runs the token refresher bundle once (as its schedule does). */
   refreshToken(): Promise<{ refreshed: boolean; reason: string }>;
   /** An extra pair of forwarder runners (another "fleet"), e.g. to show that every instance shares one token. */
   startForwarders(mapping?: Partial<MappingSettings>): Promise<{ inbound: LocalEventSourceMapping; maintenance: LocalEventSourceMapping; stop(): Promise<void> }>;
-  /** Resolves when the inbound and maintenance queues are empty and no batch is in flight. */
+  /** Resolves when the inbound, maintenance and outbound queues are empty and no batch is in flight. */
   drained(options?: { timeoutMs?: number }): Promise<void>;
   summary(): Promise<MessagingSummary>;
   stop(): Promise<void>;
@@ -110,18 +127,26 @@ export async function startMessagingStack(options: MessagingStackOptions = {}): 
     ...(options.genesys?.tokenLifetimeSeconds ? { tokenLifetimeSeconds: options.genesys.tokenLifetimeSeconds } : {}),
     ...(options.genesys?.port ? { port: options.genesys.port } : {}),
   });
-  const platform = await startPlatformDouble({ credentials: LOCAL_PLATFORM_CREDENTIALS, ...(options.platformPort ? { port: options.platformPort } : {}) });
+  const platform = await startPlatformDouble({
+    credentials: LOCAL_PLATFORM_CREDENTIALS,
+    ...(options.platformPort ? { port: options.platformPort } : {}),
+    ...(options.platformSendLimits ? { sendLimits: options.platformSendLimits } : {}),
+  });
   const forwarderEnv = forwarderEnvironment(stack, { genesysUrl: genesys.url, platformApis: platform.apiUrls }, options.forwarderEnv);
+  const dispatcherEnv = dispatcherEnvironment(stack, { genesysUrl: genesys.url, platformApis: platform.apiUrls }, options.dispatcherEnv);
   const sqs = new SQSClient({});
   const dlqBaseline = await dlqDepth(sqs, stack);
 
   const tally = emptyForwarderTally();
+  const outboundTally = emptyDispatcherTally();
   const runners: LocalEventSourceMapping[] = [];
   const logs: LogCapture = captureFunctionLogs(options.logFile ?? join(STATE_DIR, 'logs', 'messaging.log'), {
     ignoreRequest: (requestId) => runners.some((r) => r.timedOutRequests.has(requestId)),
     onSummary: (entry) => {
       const from = entry.forwarderTally as ForwarderTally | undefined;
       if (from) addForwarderTally(tally, from);
+      const outbound = entry.dispatcherTally as DispatcherTally | undefined;
+      if (outbound) addDispatcherTally(outboundTally, outbound);
     },
   });
 
@@ -145,12 +170,26 @@ export async function startMessagingStack(options: MessagingStackOptions = {}): 
     return { ...pair, stop: async () => void (await Promise.all([pair.inbound.stop(), pair.maintenance.stop()])) };
   };
 
+  // The module has no dispatcher mapping variables yet: the forwarder's batch size, concurrency and timeout.
+  const startDispatcher = async () => {
+    const runner = new LocalEventSourceMapping(sqs, stack.queues.outbound, () => loadBundle<SQSEvent, SQSBatchResponse>(DISPATCHER_FUNCTION, dispatcherEnv), forwarderMappingSettings(d, options.mapping), {
+      functionName: dispatcherEnv.AWS_LAMBDA_FUNCTION_NAME!,
+      region: LOCAL_REGION,
+      account: LOCAL_ACCOUNT,
+    });
+    runners.push(runner);
+    await runner.start();
+    return runner;
+  };
+
   let mappings: MessagingSession['mappings'];
+  let outboundMapping: LocalEventSourceMapping | undefined;
   let ingest: IngestServer | undefined;
   try {
     // The refresher runs at start, as its schedule would before any message arrives.
     await refreshToken();
     if (options.forwarders !== false) mappings = await startForwarders();
+    if (options.dispatchers !== false) outboundMapping = await startDispatcher();
     if (options.ingest !== false) ingest = await startIngestServer({ env: ingestEnvironment(stack), ...(options.ingestPort ? { port: options.ingestPort } : {}) });
   } catch (error) {
     clearInterval(refreshTimer);
@@ -164,7 +203,7 @@ export async function startMessagingStack(options: MessagingStackOptions = {}): 
     const deadline = Date.now() + timeoutMs;
     let quiet = 0;
     while (Date.now() < deadline) {
-      const depths = await Promise.all([queueDepth(sqs, stack.queues.inbound.url), queueDepth(sqs, stack.queues.maintenance.url)]);
+      const depths = await Promise.all([stack.queues.inbound, stack.queues.maintenance, stack.queues.outbound].map((q) => queueDepth(sqs, q.url)));
       const idle = depths.every((q) => q.visible + q.inFlight + q.delayed === 0) && runners.every((r) => r.inFlight === 0);
       quiet = idle ? quiet + 1 : 0;
       if (quiet >= 2) return;
@@ -179,12 +218,15 @@ export async function startMessagingStack(options: MessagingStackOptions = {}): 
     platform,
     ingestUrl: ingest?.url,
     forwarderEnv,
+    dispatcherEnv,
     mappings,
+    outboundMapping,
+    outboundTally: () => outboundTally,
     tally: () => tally,
     refreshToken,
     startForwarders,
     drained,
-    summary: async () => summarise(tally, (await dlqDepth(sqs, stack)) - dlqBaseline),
+    summary: async () => ({ ...summarise(tally, (await dlqDepth(sqs, stack)) - dlqBaseline), outbound: { ...outboundTally } }),
     stop: async () => {
       clearInterval(refreshTimer);
       await ingest?.stop();
@@ -201,7 +243,7 @@ async function dlqDepth(sqs: SQSClient, stack: LocalMessagingStack): Promise<num
 }
 
 /** The drain summary; messages the redrive policy moved after maxReceiveCount carry no reason of ours: `retries-exhausted`. */
-export function summarise(tally: ForwarderTally, dlqGrowth: number): MessagingSummary {
+export function summarise(tally: ForwarderTally, dlqGrowth: number): Omit<MessagingSummary, 'outbound'> {
   const deadLettered: Record<string, number> = { ...(tally.deadLettered as Record<string, number>) };
   const ours = Object.values(deadLettered).reduce((sum, n) => sum + n, 0);
   if (dlqGrowth > ours) deadLettered['retries-exhausted'] = dlqGrowth - ours;

@@ -264,6 +264,29 @@ export function forwarderEnvironment(
   };
 }
 
+/**
+ * The dispatcher's environment: the forwarder's Genesys side (same token
+ * secret, same rate-limit bucket, same breaker settings) plus the outbound
+ * queue, its DLQ and the maxReceiveCount at which it posts the Failed receipt.
+ */
+export function dispatcherEnvironment(
+  stack: LocalMessagingStack,
+  urls: Parameters<typeof forwarderEnvironment>[1],
+  overrides: Record<string, string> = {},
+): Record<string, string> {
+  const d = stack.defaults;
+  const { [MESSAGING_ENV.inboundQueueUrl]: _inbound, [MESSAGING_ENV.maintenanceQueueUrl]: _maintenance, [MESSAGING_ENV.inboundDlqUrl]: _dlq, ...genesysSide } = forwarderEnvironment(stack, urls);
+  return {
+    ...genesysSide,
+    POWERTOOLS_SERVICE_NAME: 'messaging-dispatcher',
+    AWS_LAMBDA_FUNCTION_NAME: `${d.name_prefix}-dispatcher`,
+    [MESSAGING_ENV.outboundQueueUrl]: stack.queues.outbound.url,
+    [MESSAGING_ENV.outboundDlqUrl]: stack.queues.outbound.dlq.url,
+    MAX_RECEIVE_COUNT: String(d.messaging_max_receive_count),
+    ...overrides,
+  };
+}
+
 /** The ingest function's environment (module: functions.tf). */
 export function ingestEnvironment(stack: LocalMessagingStack): Record<string, string> {
   return {

@@ -65,14 +65,14 @@ export class MediaFetchError extends Error {
   }
 }
 
-const tooLarge = (platform: string, bytes: number | string, max: number) =>
+export const tooLarge = (platform: string, bytes: number | string, max: number) =>
   new PermanentEventError('attachment-too-large', `${platform} attachment is ${bytes} bytes; the limit is ${max} (MAX_ATTACHMENT_BYTES; Genesys accepts 25 MB)`);
 
 /** S3 key of attachment `index` of a delivery: the same on every retry. */
 export const attachmentKey = (message: Pick<InboundMessage, 'platform' | 'eventId'>, index: number): string =>
   `inbound/${message.platform}/${createHash('sha256').update(inboundDeliveryKey(message)).digest('hex').slice(0, 40)}/${index}`;
 
-interface MediaDownload {
+export interface MediaDownload {
   body: ReadableStream<Uint8Array>;
   mime: string | undefined;
   announcedBytes: number | undefined;
@@ -83,7 +83,7 @@ interface MediaDownload {
  * not read it) or transient. `what` names the call without its URL: a
  * Telegram URL carries the bot token.
  */
-async function platformCall(doFetch: typeof fetch, url: string, init: RequestInit, what: string, timeoutMs: number): Promise<Response> {
+export async function platformCall(doFetch: typeof fetch, url: string, init: RequestInit, what: string, timeoutMs: number): Promise<Response> {
   let response: Response;
   try {
     response = await doFetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
@@ -110,17 +110,17 @@ function download(response: Response, mime?: string, announcedBytes?: number): M
   return { body: response.body, mime: mime ?? response.headers.get('content-type') ?? undefined, announcedBytes: lengthOf(response) ?? announcedBytes };
 }
 
-/** Media URLs from a webhook (Viber) are fetched only over https, or from a loopback double. */
-function checkedMediaUrl(raw: string): string {
+/** Media URLs from a webhook (Viber, Genesys outbound) are fetched only over https, or from a loopback double. */
+export function checkedMediaUrl(raw: string, source = 'viber'): string {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new PermanentEventError('attachment-unavailable', 'viber media reference is not a URL');
+    throw new PermanentEventError('attachment-unavailable', `${source} media reference is not a URL`);
   }
   const loopback = url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]';
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
-    throw new PermanentEventError('attachment-unavailable', `viber media URL must be https (got ${url.protocol})`);
+    throw new PermanentEventError('attachment-unavailable', `${source} media URL must be https (got ${url.protocol})`);
   }
   return url.href;
 }
@@ -178,7 +178,13 @@ class ByteCap extends Transform {
 /** One multipart part in memory at a time (S3's minimum part size). */
 const PART_BYTES = 5 * 1024 * 1024;
 
-async function streamToS3(deps: AttachmentDeps, key: string, media: MediaDownload, platform: string): Promise<number> {
+/** Streams a download into s3://bucket/key through the byte cap; resolves the bytes written. The dispatcher re-hosts Genesys's outbound attachments with it too. */
+export async function streamToS3(
+  deps: Pick<AttachmentDeps, 's3' | 'bucket' | 'maxBytes'>,
+  key: string,
+  media: Pick<MediaDownload, 'body' | 'mime'>,
+  platform: string,
+): Promise<number> {
   const cap = new ByteCap(deps.maxBytes);
   const source = Readable.fromWeb(media.body as unknown as NodeWebReadableStream<Uint8Array>);
   source.on('error', (error) => cap.destroy(error));

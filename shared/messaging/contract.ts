@@ -111,6 +111,7 @@ export const MESSAGING_ENV = {
   outboundQueueUrl: 'OUTBOUND_QUEUE_URL',
   maintenanceQueueUrl: 'MAINTENANCE_QUEUE_URL',
   inboundDlqUrl: 'INBOUND_DLQ_URL',
+  outboundDlqUrl: 'OUTBOUND_DLQ_URL',
   webhookSecretsArn: 'WEBHOOK_SECRETS_ARN',
   genesysOAuthSecretArn: 'GENESYS_OAUTH_SECRET_ARN',
   genesysTokenSecretArn: 'GENESYS_TOKEN_SECRET_ARN',

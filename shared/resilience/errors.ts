@@ -37,6 +37,8 @@ export const MESSAGING_PERMANENT_REASONS = [
   'genesys-not-found',
   /** Genesys answered 413. */
   'genesys-too-large',
+  /** Outbound: the platform kept answering 429/5xx (or not at all) until the last receive; a Failed receipt was posted. */
+  'platform-retries-exhausted',
 ] as const;
 
 /** Reasons a record is dead-lettered without retries. Stable strings: the DLQ attribute `errorClass`, the redrive filter and the reports use them. */

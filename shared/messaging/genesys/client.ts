@@ -3,7 +3,7 @@
 // 401, one token re-read/refresh and one retry.
 import type { RateLimiter } from '../rate-limit';
 import { GenesysCallError, classifyGenesysAnswer, throwUnlessAccepted, type GenesysAnswer } from './answer';
-import { inboundMessagePath } from './open-message';
+import { inboundMessagePath, inboundReceiptPath } from './open-message';
 import type { SharedToken } from './token';
 
 export interface GenesysClientOptions {
@@ -74,8 +74,16 @@ export class GenesysOpenMessagingClient {
   }
 
   /** POSTs an Open Messaging inbound message; resolves when Genesys accepted it, throws a typed error otherwise. */
-  async sendInboundMessage(body: string): Promise<Extract<GenesysAnswer, { kind: 'accepted' }>> {
-    const path = inboundMessagePath(this.options.integrationId);
+  sendInboundMessage(body: string): Promise<Extract<GenesysAnswer, { kind: 'accepted' }>> {
+    return this.call(inboundMessagePath(this.options.integrationId), body);
+  }
+
+  /** POSTs a receipt for an agent's message (the dispatcher's Delivered / Failed), same token, limiter and answers. */
+  sendReceipt(body: string): Promise<Extract<GenesysAnswer, { kind: 'accepted' }>> {
+    return this.call(inboundReceiptPath(this.options.integrationId), body);
+  }
+
+  private async call(path: string, body: string): Promise<Extract<GenesysAnswer, { kind: 'accepted' }>> {
     const token = await this.options.token.current();
     let answer = await this.post(path, body, token);
     if (answer.kind === 'unauthorized') {

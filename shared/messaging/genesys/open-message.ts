@@ -49,6 +49,10 @@ export interface OpenInboundNormalizedMessage {
 export const inboundMessagePath = (integrationId: string): string =>
   `/api/v2/conversations/messages/${encodeURIComponent(integrationId)}/inbound/open/message`;
 
+/** Path of the receipt call for an agent's message (relative to GENESYS_API_URL). */
+export const inboundReceiptPath = (integrationId: string): string =>
+  `/api/v2/conversations/messages/${encodeURIComponent(integrationId)}/inbound/open/receipt`;
+
 /** Genesys from.id of a platform user: stable, so Genesys threads the user's messages into one conversation. */
 export const genesysFromId = (message: Pick<InboundMessage, 'platform' | 'userId'>): string => conversationKey(message.platform, message.userId);
 
