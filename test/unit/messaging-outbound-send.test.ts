@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { lineAnswers, telegramAnswers, viberAnswers, whatsappAnswers, type PlatformAnswer } from '../../scripts/local/doubles/platform-send-answers';
 import type { Platform, PlatformCredentials } from '../../shared/messaging/contract';
+import { readDispatcherConfig } from '../../shared/messaging/dispatcher/config';
+import { perSecondSettings } from '../../shared/messaging/dispatcher/platform-limiter';
+import { readForwarderConfig } from '../../shared/messaging/forwarder/config';
 import { parseOutboundMessage, parseRecipient } from '../../shared/messaging/outbound/genesys-outbound';
 import { lineRetryKey } from '../../shared/messaging/outbound/line-send';
 import type { OutboundPart, SendContext, SendOutcome } from '../../shared/messaging/outbound/send-types';
@@ -139,5 +142,35 @@ describe("platform answers → the message's outcome and receipt reason", () => 
       expect(answer.status).toBe(200);
       expect(classify('viber', answer).kind).not.toBe('delivered');
     }
+  });
+});
+
+describe('dispatcher settings', () => {
+  const env = {
+    OUTBOUND_QUEUE_URL: 'q',
+    OUTBOUND_DLQ_URL: 'dlq',
+    MESSAGING_STATE_TABLE: 't',
+    ATTACHMENT_BUCKET: 'b',
+    GENESYS_API_URL: 'https://api.example',
+    GENESYS_TOKEN_SECRET_ARN: 'arn:token',
+    PLATFORM_CREDENTIALS_SECRET_ARN: 'arn:creds',
+    GENESYS_INTEGRATION_ID: 'i',
+  };
+  it('defaults to 80/s per platform, 30/s for Telegram plus 1/s per chat, and the forwarder breaker', () => {
+    const config = readDispatcherConfig(env);
+    expect(config.sendRates).toEqual({ line: 80, telegram: 30, viber: 80, whatsapp: 80 });
+    expect(config.telegramChatRate).toBe(1);
+    expect(config.breaker).toEqual(readForwarderConfig({ ...env, INBOUND_QUEUE_URL: 'i', MAINTENANCE_QUEUE_URL: 'm', INBOUND_DLQ_URL: 'd' }).breaker);
+  });
+  it('names a bad rate', () => {
+    expect(() => readDispatcherConfig({ ...env, WHATSAPP_SEND_RATE_PER_SECOND: 'fast' })).toThrow(/WHATSAPP_SEND_RATE_PER_SECOND=fast/);
+  });
+  it('per-second bucket settings keep burst + 1 s within the limit and use ≥ 98% of it', () => {
+    for (const limit of [80, 2000, 30]) {
+      const s = perSecondSettings(limit, 1000);
+      expect(s.burst + s.ratePerSecond).toBeLessThanOrEqual(limit);
+      expect(s.ratePerSecond / limit).toBeGreaterThanOrEqual(0.96);
+    }
+    expect(perSecondSettings(1, 1000)).toMatchObject({ ratePerSecond: 1, burst: 1 });
   });
 });

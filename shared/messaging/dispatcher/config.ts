@@ -8,9 +8,9 @@ import { DEFAULT_MAX_ATTACHMENT_BYTES, MESSAGING_ENV, PLATFORM_API_DEFAULTS, typ
 import {
   FORWARDER_DEFAULTS,
   FORWARDER_IDEMPOTENCY_TTL_SECONDS,
-  GENESYS_BREAKER_MINIMUM_RPS,
   GENESYS_REQUEST_TIMEOUT_MS,
   defaultMaxWaitMs,
+  readGenesysBreaker,
 } from '../forwarder/config';
 
 /**
@@ -63,7 +63,8 @@ export interface DispatcherConfig {
 }
 
 export function readDispatcherConfig(env: Env = process.env): DispatcherConfig {
-  const { text, optionalText, positive, count } = envReader('messaging-dispatcher', env);
+  const reader = envReader('messaging-dispatcher', env);
+  const { text, optionalText, positive, count } = reader;
   const E = MESSAGING_ENV;
   const genesysRateLimitPerMinute = positive(E.rateLimitPerMinute, FORWARDER_DEFAULTS.genesys_rate_limit_per_minute);
   return {
@@ -95,12 +96,7 @@ export function readDispatcherConfig(env: Env = process.env): DispatcherConfig {
     idempotencyTtlSeconds: count('MESSAGING_IDEMPOTENCY_TTL_SECONDS', FORWARDER_IDEMPOTENCY_TTL_SECONDS, 60),
     viberSenderName: optionalText('VIBER_SENDER_NAME') ?? 'Support',
     backoff: { baseSeconds: count('RETRY_BACKOFF_BASE_SECONDS', 2), capSeconds: count('RETRY_BACKOFF_CAP_SECONDS', 300) },
-    breaker: {
-      failureThreshold: positive(E.breakerFailureThreshold, FORWARDER_DEFAULTS.genesys_breaker_failure_threshold, 1),
-      windowSeconds: count(E.breakerWindowSeconds, FORWARDER_DEFAULTS.genesys_breaker_window_seconds, 1),
-      minimumRps: positive('GENESYS_BREAKER_MINIMUM_RPS', GENESYS_BREAKER_MINIMUM_RPS),
-      halfOpenAfterSeconds: count(E.breakerHalfOpenAfterSeconds, FORWARDER_DEFAULTS.genesys_breaker_half_open_after_seconds, 1),
-    },
+    breaker: readGenesysBreaker(reader),
     platformApis: {
       line: optionalText(E.lineApiUrl) ?? PLATFORM_API_DEFAULTS.lineApiUrl,
       telegram: optionalText(E.telegramApiUrl) ?? PLATFORM_API_DEFAULTS.telegramApiUrl,

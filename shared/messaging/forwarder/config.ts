@@ -72,7 +72,8 @@ export interface ForwarderConfig {
 export const defaultMaxWaitMs = (limitPerMinute: number): number => Math.min(5_000, Math.max(1_000, Math.ceil(10 * (60_000 / limitPerMinute))));
 
 export function readForwarderConfig(env: Env = process.env): ForwarderConfig {
-  const { text, optionalText, positive, count } = envReader('messaging-forwarder', env);
+  const reader = envReader('messaging-forwarder', env);
+  const { text, optionalText, positive, count } = reader;
   const E = MESSAGING_ENV;
   const rateLimitPerMinute = positive(E.rateLimitPerMinute, FORWARDER_DEFAULTS.genesys_rate_limit_per_minute);
   const genesysLoginUrl = optionalText(E.genesysLoginUrl);
@@ -97,17 +98,23 @@ export function readForwarderConfig(env: Env = process.env): ForwarderConfig {
     genesysTimeoutMs: count('GENESYS_REQUEST_TIMEOUT_MS', GENESYS_REQUEST_TIMEOUT_MS, 100),
     idempotencyTtlSeconds: count('MESSAGING_IDEMPOTENCY_TTL_SECONDS', FORWARDER_IDEMPOTENCY_TTL_SECONDS, 60),
     backoff: { baseSeconds: count('RETRY_BACKOFF_BASE_SECONDS', 2), capSeconds: count('RETRY_BACKOFF_CAP_SECONDS', 300) },
-    breaker: {
-      failureThreshold: positive(E.breakerFailureThreshold, FORWARDER_DEFAULTS.genesys_breaker_failure_threshold, 1),
-      windowSeconds: count(E.breakerWindowSeconds, FORWARDER_DEFAULTS.genesys_breaker_window_seconds, 1),
-      minimumRps: positive('GENESYS_BREAKER_MINIMUM_RPS', GENESYS_BREAKER_MINIMUM_RPS),
-      halfOpenAfterSeconds: count(E.breakerHalfOpenAfterSeconds, FORWARDER_DEFAULTS.genesys_breaker_half_open_after_seconds, 1),
-    },
+    breaker: readGenesysBreaker(reader),
     platformApis: {
       lineDataApiUrl: optionalText(E.lineDataApiUrl) ?? PLATFORM_API_DEFAULTS.lineDataApiUrl,
       telegramApiUrl: optionalText(E.telegramApiUrl) ?? PLATFORM_API_DEFAULTS.telegramApiUrl,
       viberApiUrl: optionalText(E.viberApiUrl) ?? PLATFORM_API_DEFAULTS.viberApiUrl,
       whatsappApiUrl: optionalText(E.whatsappApiUrl) ?? PLATFORM_API_DEFAULTS.whatsappApiUrl,
     },
+  };
+}
+
+/** The Genesys breaker settings, read alike by every function that calls Genesys (forwarder, dispatcher). */
+export function readGenesysBreaker({ positive, count }: Pick<ReturnType<typeof envReader>, 'positive' | 'count'>): BreakerSettings {
+  const E = MESSAGING_ENV;
+  return {
+    failureThreshold: positive(E.breakerFailureThreshold, FORWARDER_DEFAULTS.genesys_breaker_failure_threshold, 1),
+    windowSeconds: count(E.breakerWindowSeconds, FORWARDER_DEFAULTS.genesys_breaker_window_seconds, 1),
+    minimumRps: positive('GENESYS_BREAKER_MINIMUM_RPS', GENESYS_BREAKER_MINIMUM_RPS),
+    halfOpenAfterSeconds: count(E.breakerHalfOpenAfterSeconds, FORWARDER_DEFAULTS.genesys_breaker_half_open_after_seconds, 1),
   };
 }
