@@ -18,7 +18,7 @@
 // the agent sees it; a permanent refusal (blocked, unknown user, media the
 // platform will not take) gets its Failed receipt and is done.
 import { randomUUID } from 'node:crypto';
-import { SqsFifoMessageGroupShortCircuitError, SqsFifoPartialProcessorAsync, SqsFifoShortCircuitError, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { SqsFifoPartialProcessorAsync, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { Logger } from '@aws-lambda-powertools/logger';
@@ -28,7 +28,6 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { deadLetter } from '../../consumer/dead-letter';
-import { backoffFailedRecords, visibilityDelays } from '../../consumer/retry-visibility';
 import { createStoreBreaker, isBrokenCircuit, type StoreBreaker } from '../../resilience/circuit-breaker';
 import { PermanentEventError, isPermanentEventError, type PermanentReason } from '../../resilience/errors';
 import { retryHint, type RetryHint } from '../../resilience/retry-hint';
@@ -39,6 +38,7 @@ import type { SharedToken } from '../genesys/token';
 import { parseOutboundMessage, type OutboundMessage } from '../outbound/genesys-outbound';
 import type { OutboundPart, ReceiptReasonCode, SendContext, SendOutcome } from '../outbound/send-types';
 import { SENDERS, exchange } from '../outbound/senders';
+import { holdFailedFifoRecords } from '../fifo-hold';
 import type { RateLimiter } from '../rate-limit';
 import type { DispatcherConfig } from './config';
 import { rehostAttachments } from './outbound-attachments';
@@ -322,24 +322,7 @@ export function createDispatcher(deps: DispatcherDeps) {
     batch.tally.received = event.Records.length - failedIds.size;
     if (failedIds.size > 0) {
       const failed = event.Records.filter((r) => failedIds.has(r.messageId));
-      const hints = new Map<string, number>();
-      for (const record of failed) {
-        // Records skipped behind a failed one of their conversation wait as long as it does.
-        const hint = batch.holds.get(record.messageId) ?? batch.groupHolds.get(record.attributes.MessageGroupId ?? '');
-        if (hint) hints.set(record.messageId, hint.seconds);
-      }
-      const reasons: Record<string, number> = {};
-      for (const error of processor.errors) {
-        if (error instanceof SqsFifoMessageGroupShortCircuitError || error instanceof SqsFifoShortCircuitError) continue;
-        const name = error instanceof Error ? error.name : 'Error';
-        reasons[name] = (reasons[name] ?? 0) + 1;
-      }
-      logger.warn('outbound messages held, will retry', { held: failedIds.size, breaker: breaker.state, reasons });
-      try {
-        await backoffFailedRecords(sqs, config.outboundQueueUrl, visibilityDelays(failed, config.backoff, hints));
-      } catch (error) {
-        logger.warn('visibility hold not applied; records return after the queue visibility timeout', { error: (error as Error).message });
-      }
+      await holdFailedFifoRecords(sqs, { failed, holds: batch.holds, groupHolds: batch.groupHolds, errors: processor.errors, queueUrl: config.outboundQueueUrl, backoff: config.backoff, logger, message: 'outbound messages held, will retry', breakerState: breaker.state });
     }
     logger.info('batch summary', { dispatcherTally: batch.tally, breaker: breaker.state });
     return response;

@@ -13,7 +13,7 @@
 // long as their failure calls for (Retry-After, backoff with full jitter,
 // open circuit), and SQS keeps their group blocked meanwhile.
 import { randomUUID } from 'node:crypto';
-import { SqsFifoMessageGroupShortCircuitError, SqsFifoPartialProcessorAsync, SqsFifoShortCircuitError, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { SqsFifoPartialProcessorAsync, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { BrokenCircuitError } from 'cockatiel';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
@@ -24,7 +24,6 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { deadLetter } from '../../consumer/dead-letter';
-import { backoffFailedRecords, visibilityDelays } from '../../consumer/retry-visibility';
 import { createStoreBreaker, isBrokenCircuit, type StoreBreaker } from '../../resilience/circuit-breaker';
 import { PermanentEventError, isPermanentEventError } from '../../resilience/errors';
 import { retryHint, type RetryHint } from '../../resilience/retry-hint';
@@ -34,6 +33,7 @@ import { isGenesysOutage } from '../genesys/answer';
 import { GenesysOpenMessagingClient } from '../genesys/client';
 import { serialiseOpenMessage, toOpenMessage } from '../genesys/open-message';
 import type { SharedToken } from '../genesys/token';
+import { holdFailedFifoRecords } from '../fifo-hold';
 import type { RateLimiter } from '../rate-limit';
 import type { ForwarderConfig } from './config';
 import { ConversationDiversion, sendToMaintenance } from './diversion';
@@ -239,25 +239,8 @@ export function createForwarder(deps: ForwarderDeps) {
     batch.tally.received = event.Records.filter((r) => !failedIds.has(r.messageId) && modeOf(r, config) === 'inbound').length;
     if (failedIds.size > 0) {
       const failed = event.Records.filter((r) => failedIds.has(r.messageId));
-      // Records skipped behind a failed one of their conversation wait as long as it does.
-      const hints = new Map<string, number>();
-      for (const record of failed) {
-        const hint = batch.holds.get(record.messageId) ?? batch.groupHolds.get(record.attributes.MessageGroupId ?? '');
-        if (hint) hints.set(record.messageId, hint.seconds);
-      }
-      const reasons: Record<string, number> = {};
-      for (const error of processor.errors) {
-        if (error instanceof SqsFifoMessageGroupShortCircuitError || error instanceof SqsFifoShortCircuitError) continue;
-        const name = error instanceof Error ? error.name : 'Error';
-        reasons[name] = (reasons[name] ?? 0) + 1;
-      }
-      logger.warn('messages held, will retry', { held: failedIds.size, breaker: breaker.state, reasons });
       const queueUrl = modeOf(failed[0]!, config) === 'drain' ? config.maintenanceQueueUrl : config.inboundQueueUrl;
-      try {
-        await backoffFailedRecords(sqs, queueUrl, visibilityDelays(failed, config.backoff, hints));
-      } catch (error) {
-        logger.warn('visibility hold not applied; records return after the queue visibility timeout', { error: (error as Error).message });
-      }
+      await holdFailedFifoRecords(sqs, { failed, holds: batch.holds, groupHolds: batch.groupHolds, errors: processor.errors, queueUrl, backoff: config.backoff, logger, message: 'messages held, will retry', breakerState: breaker.state });
     }
     logger.info('batch summary', { forwarderTally: batch.tally, breaker: breaker.state });
     return response;
