@@ -25,8 +25,9 @@ const RESEND_DELAYS_MS = [500, 1_000, 2_000, 4_000, 8_000];
  * a transport failure (the ingest answers 5xx exactly when it did not queue
  * the webhook, so that the platform resends it); `resends` counts them.
  * Returns the final status (a 4xx such as a refused signature is final).
+ * `resendDelaysMs` is the sender's schedule (Genesys: 5 tries, 5 s apart).
  */
-export async function postWebhook(ingestUrl: string, request: WebhookRequest, counters?: { resends: number }): Promise<number> {
+export async function postWebhook(ingestUrl: string, request: WebhookRequest, counters?: { resends: number }, resendDelaysMs: readonly number[] = RESEND_DELAYS_MS): Promise<number> {
   for (let attempt = 0; ; attempt += 1) {
     let status: number;
     try {
@@ -34,12 +35,12 @@ export async function postWebhook(ingestUrl: string, request: WebhookRequest, co
       await response.arrayBuffer();
       status = response.status;
     } catch (error) {
-      if (attempt >= RESEND_DELAYS_MS.length) throw new Error(`POST ${request.path} to the ingest endpoint failed ${attempt + 1} times: ${(error as Error).message}`);
+      if (attempt >= resendDelaysMs.length) throw new Error(`POST ${request.path} to the ingest endpoint failed ${attempt + 1} times: ${(error as Error).message}`);
       status = -1;
     }
-    if (!(status === -1 || status === 429 || status >= 500) || attempt >= RESEND_DELAYS_MS.length) return status;
+    if (!(status === -1 || status === 429 || status >= 500) || attempt >= resendDelaysMs.length) return status;
     if (counters) counters.resends += 1;
-    await new Promise((resolve) => setTimeout(resolve, RESEND_DELAYS_MS[attempt]));
+    await new Promise((resolve) => setTimeout(resolve, resendDelaysMs[attempt]));
   }
 }
 

@@ -22,8 +22,11 @@
 //   documents 4,000 characters for agent text, none for inbound (unconfirmed).
 // - The double never deduplicates (whether Genesys does by channel.messageId is
 //   unconfirmed): every accepted call is logged, so a duplicate is visible.
+// - Agent (opt-in, genesys-agent.ts): answers accepted customer messages with
+//   signed outbound webhooks to the gateway, and serves their attachments.
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createGenesysAgent, type AgentReply, type GenesysAgent, type GenesysAgentOptions } from './genesys-agent';
 import { guarded, listenOnLoopback, readCappedBody, sendJson } from './http';
 import {
   fieldProblems,
@@ -56,6 +59,8 @@ export interface GenesysDoubleOptions {
   tokenLifetimeSeconds?: number;
   /** Clock for windows and expiry; tests pass a fake one. */
   now?: () => number;
+  /** An agent answering accepted customer messages (also POST /__double/agent). */
+  agent?: GenesysAgentOptions;
 }
 
 export interface InboundRecord<T = unknown> {
@@ -108,6 +113,12 @@ export interface GenesysDouble {
   windows(): RateWindow[];
   /** Forgets every issued token: the next API call with one gets 401 (a forced refresh). */
   revokeTokens(): void;
+  /** Starts (or replaces) the agent; undefined stops it. */
+  setAgent(agent: GenesysAgentOptions | undefined): void;
+  /** The agent's replies, in the order the customer messages were accepted (also GET /__double/agent-replies). */
+  agentReplies(): AgentReply[];
+  /** Resolves when the agent has had a final answer to every reply it queued. */
+  agentIdle(): Promise<void>;
   reset(): void;
 }
 
@@ -174,6 +185,7 @@ export async function startGenesysDouble(options: GenesysDoubleOptions): Promise
     peakCallsInWindow: 0,
   });
   let stats = freshStats();
+  let agent: GenesysAgent | undefined;
 
   const answer = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void => {
     if (status === 429) stats.answered429 += 1;
@@ -328,6 +340,7 @@ export async function startGenesysDouble(options: GenesysDoubleOptions): Promise
       }
       inbound.push({ integrationId, body: raw, acceptedAt, id, conversationId });
       stats.accepted += 1;
+      agent?.onInbound({ integrationId, fromId, messageId: message.channel.messageId ?? id, conversationId });
       sendJson(res, 200, {
         id,
         channel: { ...channelBase, messageId: message.channel.messageId, from: message.channel.from, time: message.channel.time },
@@ -368,6 +381,35 @@ export async function startGenesysDouble(options: GenesysDoubleOptions): Promise
       double.reset();
       return sendJson(res, 200, { reset: true });
     }
+    if (req.method === 'GET' && path === '/__double/agent-replies') return sendJson(res, 200, double.agentReplies());
+    if (req.method === 'POST' && path === '/__double/agent') {
+      const read = await readCappedBody(req, 4096);
+      let body: Partial<GenesysAgentOptions> & { enabled?: unknown } = {};
+      try {
+        body = read.ok ? (JSON.parse(read.body.toString('utf8')) as typeof body) : {};
+      } catch {
+        return sendJson(res, 400, { message: 'body must be JSON: { "webhookUrl", "secret", "conversationShare"?, "attachmentShare"?, "retryShare"? } or { "enabled": false }' });
+      }
+      if (body.enabled === false) {
+        double.setAgent(undefined);
+        return sendJson(res, 200, { agent: false });
+      }
+      const share = (v: unknown) => v === undefined || (typeof v === 'number' && v >= 0 && v <= 1);
+      if (typeof body.webhookUrl !== 'string' || !URL.canParse(body.webhookUrl) || typeof body.secret !== 'string' || body.secret === '') {
+        return sendJson(res, 400, { message: 'webhookUrl (the gateway\'s Genesys webhook URL) and secret (the outbound webhook secret) are required' });
+      }
+      if (!share(body.conversationShare) || !share(body.attachmentShare) || !share(body.retryShare)) {
+        return sendJson(res, 400, { message: 'conversationShare, attachmentShare and retryShare are numbers between 0 and 1' });
+      }
+      double.setAgent({
+        webhookUrl: body.webhookUrl,
+        secret: body.secret,
+        ...(body.conversationShare !== undefined ? { conversationShare: body.conversationShare } : {}),
+        ...(body.attachmentShare !== undefined ? { attachmentShare: body.attachmentShare } : {}),
+        ...(body.retryShare !== undefined ? { retryShare: body.retryShare } : {}),
+      });
+      return sendJson(res, 200, { agent: true });
+    }
     if (req.method === 'POST' && path === '/__double/revoke-tokens') {
       double.revokeTokens();
       return sendJson(res, 200, { revoked: true });
@@ -403,6 +445,8 @@ export async function startGenesysDouble(options: GenesysDoubleOptions): Promise
     guarded(async (req, res) => {
       const path = new URL(req.url ?? '/', 'http://double').pathname;
       if (path.startsWith('/__double/')) return control(req, res, path);
+      // The agent's attachment downloads (pre-signed in Genesys: no token, not an API call).
+      if (req.method === 'GET' && agent && (await agent.serveDownload(path, res))) return;
       stats.requests += 1;
       if (path === '/oauth/token') {
         if (req.method !== 'POST') return answer(res, 405, oauthError('invalid_request', 'use POST'));
@@ -421,7 +465,10 @@ export async function startGenesysDouble(options: GenesysDoubleOptions): Promise
   const double: GenesysDouble = {
     url: listening.url,
     integrationId: options.integrationId,
-    stop: () => listening.close(),
+    stop: () => {
+      agent?.stop();
+      return listening.close();
+    },
     setMode(next, modeOptions = {}) {
       mode = next;
       if (modeOptions.rateLimitPerMinute !== undefined) rateLimitPerMinute = modeOptions.rateLimitPerMinute;
@@ -442,7 +489,14 @@ export async function startGenesysDouble(options: GenesysDoubleOptions): Promise
         complete: now() >= w.start + WINDOW_MS,
       })),
     revokeTokens: () => tokens.clear(),
+    setAgent(next) {
+      agent?.stop();
+      agent = next ? createGenesysAgent(next, listening.url) : undefined;
+    },
+    agentReplies: () => agent?.replies() ?? [],
+    agentIdle: async () => agent?.idle(),
     reset() {
+      agent?.clear();
       inbound = [];
       receipts = [];
       events = [];
@@ -454,6 +508,7 @@ export async function startGenesysDouble(options: GenesysDoubleOptions): Promise
       rateLimitPerMinute = options.rateLimitPerMinute ?? 300;
     },
   };
+  if (options.agent) double.setAgent(options.agent);
   return double;
 }
 
@@ -470,6 +525,8 @@ export function genesysDoubleControl(url: string) {
   return {
     inbound: () => call<InboundRecord[]>('GET', '/__double/inbound'),
     receipts: () => call<InboundRecord[]>('GET', '/__double/receipts'),
+    agentReplies: () => call<AgentReply[]>('GET', '/__double/agent-replies'),
+    setAgent: (agentOptions: GenesysAgentOptions | { enabled: false }) => call('POST', '/__double/agent', agentOptions),
     stats: () => call<GenesysDoubleStats & { mode: GenesysDoubleMode; rateLimitPerMinute: number }>('GET', '/__double/stats'),
     windows: () => call<RateWindow[]>('GET', '/__double/windows'),
     setMode: (mode: GenesysDoubleMode, modeOptions: GenesysModeOptions = {}) => call('POST', '/__double/mode', { mode, ...modeOptions }),

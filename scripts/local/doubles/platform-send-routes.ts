@@ -45,6 +45,12 @@ export interface SentMessage {
   text?: string;
   attachments: SentAttachment[];
   sentAt: string;
+  /**
+   * When the send was counted against the platform's rate limit (before any
+   * media fetch): the instant the limit applies to. One LINE push of several
+   * messages logs them all with the same admittedAt.
+   */
+  admittedAt: string;
   /** LINE X-Line-Retry-Key, when given. */
   retryKey?: string;
 }
@@ -128,15 +134,16 @@ async function fetchMedia(url: string, kind: string): Promise<SentAttachment> {
 export function createSendRoutes(state: SendRouteState, credentials: PlatformCredentials) {
   const accepted = new Map<string, number[]>();
   /** Whether one more send fits the key's limit now; if so it is counted. */
-  function admit(key: string, limit: number, now = Date.now()): { ok: true } | { ok: false; retryAfterMs: number } {
+  function admit(key: string, limit: number, now = Date.now()): { ok: true; at: number } | { ok: false; retryAfterMs: number } {
     const times = (accepted.get(key) ?? []).filter((t) => t > now - WINDOW_MS + state.jitterMs);
     accepted.set(key, times);
     if (times.length >= limit) return { ok: false, retryAfterMs: times[0]! + WINDOW_MS - state.jitterMs - now };
     times.push(now);
-    return { ok: true };
+    return { ok: true, at: now };
   }
   const refuse = (platform: Platform, to: string, status: number, why: string) => state.refusals.push({ platform, to, status, why, at: new Date().toISOString() });
-  const record = (message: Omit<SentMessage, 'sentAt'>) => state.sent.push({ ...message, sentAt: new Date().toISOString() });
+  const record = (message: Omit<SentMessage, 'sentAt' | 'admittedAt'>, admittedAt: number) =>
+    state.sent.push({ ...message, sentAt: new Date().toISOString(), admittedAt: new Date(admittedAt).toISOString() });
   const failureOf = (platform: Platform, to: string) => state.failures.get(failureKey(platform, to));
 
   // ------------------------------------------------------------------ LINE
@@ -165,7 +172,8 @@ export function createSendRoutes(state: SendRouteState, credentials: PlatformCre
       const failure = failureOf('line', to);
       if (failure === 'server-error') return refuse('line', to, 500, 'injected'), answer(c.res, lineAnswers.serverError()), true;
       if (!/^U[0-9a-f]{32}$/.test(to) || failure === 'invalid' || failure === 'blocked') return refuse('line', to, 400, 'to'), answer(c.res, lineAnswers.invalidTo()), true;
-      if (!admit('line', state.limits.line).ok) return refuse('line', to, 429, 'rate'), answer(c.res, lineAnswers.tooManyRequests()), true;
+      const admission = admit('line', state.limits.line);
+      if (!admission.ok) return refuse('line', to, 429, 'rate'), answer(c.res, lineAnswers.tooManyRequests()), true;
       const media = await Promise.all(
         messages.filter((m) => typeof m.originalContentUrl === 'string').map((m) => fetchMedia(String(m.originalContentUrl), String(m.type))),
       );
@@ -175,8 +183,8 @@ export function createSendRoutes(state: SendRouteState, credentials: PlatformCre
       // One entry per LINE message, so the log reads like the chat the customer sees.
       let m = 0;
       for (const message of messages) {
-        if (message.type === 'text') record({ platform: 'line', to, text: String(message.text), attachments: [], ...(key ? { retryKey: key } : {}) });
-        else record({ platform: 'line', to, attachments: [media[m++]!], ...(key ? { retryKey: key } : {}) });
+        if (message.type === 'text') record({ platform: 'line', to, text: String(message.text), attachments: [], ...(key ? { retryKey: key } : {}) }, admission.at);
+        else record({ platform: 'line', to, attachments: [media[m++]!], ...(key ? { retryKey: key } : {}) }, admission.at);
       }
       const reply = lineAnswers.sent(messages.length);
       reply.headers['x-line-request-id'] = requestId;
@@ -205,8 +213,9 @@ export function createSendRoutes(state: SendRouteState, credentials: PlatformCre
         state.typing.push({ platform: 'telegram', to, at: new Date().toISOString() });
         return answer(c.res, telegramAnswers.chatAction()), true;
       }
+      const admittedAt = Date.now();
       for (const [key, limit] of [[`telegram:chat:${to}`, state.limits.telegramPerChat], ['telegram', state.limits.telegram]] as const) {
-        const admitted = admit(key, limit);
+        const admitted = admit(key, limit, admittedAt);
         if (!admitted.ok) {
           refuse('telegram', to, 429, key === 'telegram' ? 'rate' : 'rate-per-chat');
           return answer(c.res, telegramAnswers.tooManyRequests(Math.max(1, Math.ceil(admitted.retryAfterMs / 1000)))), true;
@@ -215,14 +224,14 @@ export function createSendRoutes(state: SendRouteState, credentials: PlatformCre
       if (method === 'sendMessage') {
         const text = typeof body.text === 'string' ? body.text : '';
         if (text.length < 1 || text.length > 4096) return answer(c.res, telegramAnswers.badRequest(text.length ? 'message is too long' : 'message text is empty')), true;
-        record({ platform: 'telegram', to, text, attachments: [] });
+        record({ platform: 'telegram', to, text, attachments: [] }, admittedAt);
         return answer(c.res, telegramAnswers.sent(to, ++telegramMessageId, { text })), true;
       }
       const field = TELEGRAM_MEDIA[method]!;
       const url = typeof body[field] === 'string' ? String(body[field]) : '';
       const media = url ? await fetchMedia(url, field) : undefined;
       if (!media || media.bytes === undefined || failure === 'media') return refuse('telegram', to, 400, 'media'), answer(c.res, telegramAnswers.badMediaUrl()), true;
-      record({ platform: 'telegram', to, ...(typeof body.caption === 'string' ? { text: body.caption } : {}), attachments: [media] });
+      record({ platform: 'telegram', to, ...(typeof body.caption === 'string' ? { text: body.caption } : {}), attachments: [media] }, admittedAt);
       return answer(c.res, telegramAnswers.sent(to, ++telegramMessageId)), true;
     },
   ];
@@ -241,14 +250,15 @@ export function createSendRoutes(state: SendRouteState, credentials: PlatformCre
       if (failure === 'server-error') return refuse('viber', to, 503, 'injected'), answer(c.res, { status: 503, headers: { 'content-type': 'text/plain' }, body: 'Service Unavailable' }), true;
       if (failure === 'invalid') return refuse('viber', to, 200, 'status 5'), answer(c.res, viberAnswers.receiverNotRegistered()), true;
       if (failure === 'blocked') return refuse('viber', to, 200, 'status 6'), answer(c.res, viberAnswers.receiverNotSubscribed()), true;
-      if (!admit('viber', state.limits.viber).ok) return refuse('viber', to, 200, 'status 12'), answer(c.res, viberAnswers.tooManyRequests()), true;
+      const admission = admit('viber', state.limits.viber);
+      if (!admission.ok) return refuse('viber', to, 200, 'status 12'), answer(c.res, viberAnswers.tooManyRequests()), true;
       if (body.type === 'text') {
         if (typeof body.text !== 'string' || body.text === '' || Buffer.byteLength(JSON.stringify(body)) > 30 * 1024) return answer(c.res, viberAnswers.badData('text')), true;
-        record({ platform: 'viber', to, text: body.text, attachments: [] });
+        record({ platform: 'viber', to, text: body.text, attachments: [] }, admission.at);
       } else {
         const media = typeof body.media === 'string' ? await fetchMedia(body.media, body.type) : undefined;
         if (!media || media.bytes === undefined || failure === 'media') return refuse('viber', to, 200, 'status 3'), answer(c.res, viberAnswers.badData('media')), true;
-        record({ platform: 'viber', to, ...(typeof body.text === 'string' && body.text ? { text: body.text } : {}), attachments: [media] });
+        record({ platform: 'viber', to, ...(typeof body.text === 'string' && body.text ? { text: body.text } : {}), attachments: [media] }, admission.at);
       }
       // A 64-bit token, as Viber sends it.
       return answer(c.res, viberAnswers.sent((BigInt(`0x${randomBytes(8).toString('hex')}`) >> 1n).toString())), true;
@@ -271,17 +281,18 @@ export function createSendRoutes(state: SendRouteState, credentials: PlatformCre
       if (failure === 'server-error') return refuse('whatsapp', to, 503, 'injected'), answer(c.res, whatsappAnswers.serviceUnavailable()), true;
       if (failure === 'invalid') return refuse('whatsapp', to, 400, '131026'), answer(c.res, whatsappAnswers.undeliverable()), true;
       if (failure === 'blocked') return refuse('whatsapp', to, 400, '131050'), answer(c.res, whatsappAnswers.stoppedMarketing()), true;
-      if (!admit('whatsapp', state.limits.whatsapp).ok) return refuse('whatsapp', to, 400, '130429'), answer(c.res, whatsappAnswers.throughput()), true;
+      const admission = admit('whatsapp', state.limits.whatsapp);
+      if (!admission.ok) return refuse('whatsapp', to, 400, '130429'), answer(c.res, whatsappAnswers.throughput()), true;
       const type = String(body.type ?? 'text');
       if (type === 'text') {
         const text = (body.text as { body?: unknown } | undefined)?.body;
         if (typeof text !== 'string' || text === '' || text.length > 4096) return answer(c.res, { status: 400, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: { message: '(#100) Param text[body] is invalid', type: 'OAuthException', code: 100 } }) }), true;
-        record({ platform: 'whatsapp', to, text, attachments: [] });
+        record({ platform: 'whatsapp', to, text, attachments: [] }, admission.at);
       } else if (WHATSAPP_MEDIA.has(type)) {
         const link = (body[type] as { link?: unknown } | undefined)?.link;
         const media = typeof link === 'string' ? await fetchMedia(link, type) : undefined;
         if (!media || media.bytes === undefined || failure === 'media') return refuse('whatsapp', to, 400, '131052'), answer(c.res, whatsappAnswers.mediaDownload()), true;
-        record({ platform: 'whatsapp', to, attachments: [media] });
+        record({ platform: 'whatsapp', to, attachments: [media] }, admission.at);
       } else {
         return answer(c.res, { status: 400, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: { message: `(#131051) Unsupported message type ${type}`, type: 'OAuthException', code: 131051 } }) }), true;
       }
