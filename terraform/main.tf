@@ -21,7 +21,7 @@ locals {
   # outputs) because the key policy that lets CloudWatch Logs encrypt them
   # must exist before the module can create them.
   messaging_log_group_names = var.messaging_enabled ? concat(
-    [for fn in ["ingest", "forwarder", "token-refresher"] : "/aws/lambda/${var.messaging_name_prefix}-${fn}"],
+    [for fn in ["ingest", "forwarder", "dispatcher", "token-refresher"] : "/aws/lambda/${var.messaging_name_prefix}-${fn}"],
     ["/aws/apigateway/${var.messaging_name_prefix}-webhooks"],
   ) : []
 
@@ -193,6 +193,17 @@ module "messaging_gateway" {
   messaging_max_receive_count             = var.messaging_max_receive_count
   messaging_message_retention_seconds     = var.messaging_message_retention_seconds
   inbound_oldest_message_alarm_seconds    = var.inbound_oldest_message_alarm_seconds
+  dispatcher_batch_size                   = var.dispatcher_batch_size
+  dispatcher_timeout_seconds              = var.dispatcher_timeout_seconds
+  dispatcher_memory_mb                    = var.dispatcher_memory_mb
+  dispatcher_maximum_concurrency          = var.dispatcher_maximum_concurrency
+  line_send_rate_per_second               = var.line_send_rate_per_second
+  telegram_send_rate_per_second           = var.telegram_send_rate_per_second
+  telegram_chat_send_rate_per_second      = var.telegram_chat_send_rate_per_second
+  viber_send_rate_per_second              = var.viber_send_rate_per_second
+  whatsapp_send_rate_per_second           = var.whatsapp_send_rate_per_second
+  viber_sender_name                       = var.viber_sender_name
+  outbound_oldest_message_alarm_seconds   = var.outbound_oldest_message_alarm_seconds
   genesys_region_host                     = var.genesys_region_host
   genesys_api_url                         = var.genesys_api_url
   genesys_login_url                       = var.genesys_login_url

@@ -163,7 +163,7 @@ output "messaging_genesys_webhook_url" {
 }
 
 output "messaging_queue_urls" {
-  description = "URLs of the messaging FIFO queues: inbound, outbound (consumed by the dispatcher of the outbound issue), maintenance."
+  description = "URLs of the messaging FIFO queues: inbound (the forwarder's), outbound (the dispatcher's), maintenance."
   value       = var.messaging_enabled ? module.messaging_gateway[0].queue_urls : null
 }
 
@@ -183,7 +183,7 @@ output "messaging_dlq_arns" {
 }
 
 output "messaging_state_table_name" {
-  description = "DynamoDB table of the forwarder's state."
+  description = "DynamoDB table of the forwarder's and the dispatcher's state."
   value       = var.messaging_enabled ? module.messaging_gateway[0].state_table_name : null
 }
 
@@ -203,6 +203,11 @@ output "messaging_secret_names" {
 }
 
 output "messaging_function_names" {
-  description = "Names of the messaging functions: ingest, forwarder, token-refresher."
+  description = "Names of the messaging functions: ingest, forwarder, dispatcher, token-refresher."
   value       = var.messaging_enabled ? module.messaging_gateway[0].function_names : null
+}
+
+output "messaging_function_arns" {
+  description = "ARNs of the messaging functions: ingest, forwarder, dispatcher, token-refresher."
+  value       = var.messaging_enabled ? module.messaging_gateway[0].function_arns : null
 }

@@ -420,7 +420,7 @@ variable "ordering_release_package_path" {
 # holds root and module defaults equal.
 
 variable "messaging_enabled" {
-  description = "Deploy the Open Messaging gateway (webhook endpoint, FIFO queues, forwarder, token refresher, attachment bucket, secrets)."
+  description = "Deploy the Open Messaging gateway (webhook endpoint, FIFO queues, forwarder, dispatcher, token refresher, attachment bucket, secrets)."
   type        = bool
   default     = false
 }
@@ -486,7 +486,7 @@ variable "forwarder_batch_size" {
 }
 
 variable "forwarder_timeout_seconds" {
-  description = "Forwarder timeout; the queues' visibility timeout is six times this (AWS guidance for SQS event sources)."
+  description = "Forwarder timeout; the inbound and maintenance queues' visibility timeout is six times this (AWS guidance for SQS event sources)."
   type        = number
   default     = 30
 }
@@ -504,7 +504,7 @@ variable "forwarder_maximum_concurrency" {
 }
 
 variable "messaging_max_receive_count" {
-  description = "maxReceiveCount of the inbound, outbound and maintenance FIFO queues before a message goes to their DLQ."
+  description = "maxReceiveCount of the inbound, outbound and maintenance FIFO queues before a message goes to their DLQ (the dispatcher posts the Failed receipt and dead-letters on this receive itself: MAX_RECEIVE_COUNT)."
   type        = number
   default     = 5
 }
@@ -517,6 +517,72 @@ variable "messaging_message_retention_seconds" {
 
 variable "inbound_oldest_message_alarm_seconds" {
   description = "Alarm when the oldest inbound message waits longer than this (Genesys slow, rate limit too low, forwarder failing)."
+  type        = number
+  default     = 300
+}
+
+variable "dispatcher_batch_size" {
+  description = "Records per dispatcher invocation; FIFO event source mappings allow at most 10."
+  type        = number
+  default     = 10
+}
+
+variable "dispatcher_timeout_seconds" {
+  description = "Dispatcher timeout; the outbound queue's visibility timeout is six times this. A record is started only while the platform call (10 s), the Genesys receipt (10 s), the rate-limit wait (up to 5 s) and 3 s to report still fit."
+  type        = number
+  default     = 30
+}
+
+variable "dispatcher_memory_mb" {
+  description = "Dispatcher memory (agent attachments are streamed to S3 one 5 MiB part at a time, never held whole)."
+  type        = number
+  default     = 512
+}
+
+variable "dispatcher_maximum_concurrency" {
+  description = "ScalingConfig.MaximumConcurrency of the dispatcher's event source mapping on the outbound queue; Lambda's minimum is 2. The platform limits hold across instances whatever this is (shared DynamoDB buckets)."
+  type        = number
+  default     = 5
+}
+
+variable "line_send_rate_per_second" {
+  description = "Sends per second all dispatcher instances together make to LINE (LINE_SEND_RATE_PER_SECOND)."
+  type        = number
+  default     = 80
+}
+
+variable "telegram_send_rate_per_second" {
+  description = "Sends per second all dispatcher instances together make to Telegram (TELEGRAM_SEND_RATE_PER_SECOND); Telegram allows a bot about 30 messages per second."
+  type        = number
+  default     = 30
+}
+
+variable "telegram_chat_send_rate_per_second" {
+  description = "Sends per second to one Telegram chat (TELEGRAM_CHAT_SEND_RATE_PER_SECOND); Telegram allows about one message per second per chat."
+  type        = number
+  default     = 1
+}
+
+variable "viber_send_rate_per_second" {
+  description = "Sends per second all dispatcher instances together make to Viber (VIBER_SEND_RATE_PER_SECOND)."
+  type        = number
+  default     = 80
+}
+
+variable "whatsapp_send_rate_per_second" {
+  description = "Sends per second all dispatcher instances together make to the WhatsApp Cloud API (WHATSAPP_SEND_RATE_PER_SECOND); its default throughput is 80 messages per second per phone number, up to 1,000 when Meta raises it."
+  type        = number
+  default     = 80
+}
+
+variable "viber_sender_name" {
+  description = "Sender name Viber shows on the dispatcher's messages (VIBER_SENDER_NAME; send_message requires one, at most 28 characters)."
+  type        = string
+  default     = "Support"
+}
+
+variable "outbound_oldest_message_alarm_seconds" {
+  description = "Alarm when the oldest agent reply waits in the outbound queue longer than this (platform throttling, send rate too low, dispatcher failing)."
   type        = number
   default     = 300
 }
@@ -546,25 +612,25 @@ variable "genesys_integration_id" {
 }
 
 variable "genesys_rate_limit_per_minute" {
-  description = "Requests per minute all forwarder instances together send to Genesys (GENESYS_RATE_LIMIT_PER_MINUTE); the Platform API default is 300 per token."
+  description = "Requests per minute all forwarder and dispatcher instances together send to Genesys, messages and receipts alike (GENESYS_RATE_LIMIT_PER_MINUTE); the Platform API default is 300 per token."
   type        = number
   default     = 300
 }
 
 variable "genesys_breaker_failure_threshold" {
-  description = "Failure ratio of Genesys calls over the window that opens the forwarder's breaker and diverts to the maintenance queue."
+  description = "Failure ratio of Genesys calls over the window that opens the breaker (the forwarder then diverts to the maintenance queue; the dispatcher holds the message by visibility)."
   type        = number
   default     = 0.1
 }
 
 variable "genesys_breaker_window_seconds" {
-  description = "Sliding window of the forwarder's breaker."
+  description = "Sliding window of the Genesys breaker (forwarder and dispatcher)."
   type        = number
   default     = 30
 }
 
 variable "genesys_breaker_half_open_after_seconds" {
-  description = "How long the forwarder's breaker stays open before one trial call."
+  description = "How long the Genesys breaker (forwarder and dispatcher) stays open before one trial call."
   type        = number
   default     = 10
 }

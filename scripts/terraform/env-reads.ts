@@ -49,3 +49,34 @@ export function messagingEnvReadBy(functionDir: string, root = REPO_ROOT): strin
   }
   return [...keys].map((k) => MESSAGING_ENV[k]).sort();
 }
+
+/**
+ * Every environment variable name a config reader reads (readForwarderConfig,
+ * readDispatcherConfig...), sorted: it runs the reader over a recording
+ * environment, giving each required name a value when the reader stops on it.
+ * Exact where the static scan above is file-grained (the dispatcher imports
+ * the forwarder's config module for the shared Genesys settings, so the scan
+ * would count the forwarder's queue names too), and it sees names read as
+ * string literals, not only MESSAGING_ENV.
+ */
+export function envNamesReadBy(read: (env: Record<string, string | undefined>) => unknown): string[] {
+  const given: Record<string, string> = {};
+  const seen = new Set<string>();
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const env = new Proxy(given, {
+      get(target, name) {
+        if (typeof name === 'string') seen.add(name);
+        return typeof name === 'string' ? target[name] : undefined;
+      },
+    });
+    try {
+      read(env);
+      return [...seen].sort();
+    } catch (error) {
+      const missing = /environment variable (\w+) is not set/.exec((error as Error).message)?.[1];
+      if (!missing || missing in given) throw error;
+      given[missing] = 'x';
+    }
+  }
+  throw new Error('envNamesReadBy: the reader kept asking for more names');
+}

@@ -508,6 +508,14 @@ const FUNCTIONS: Record<string, (args: Value[], scope: Scope) => Value> = {
     return (a[0] as string).replace(/%[sdv%]/g, (m) => (m === '%%' ? '%' : String(a[i++])));
   },
   coalesce: (a) => a.find((v) => v !== null && v !== '') ?? null,
+  distinct: (a) => {
+    if (!Array.isArray(a[0])) return unknownIn(a[0]!) ?? new Unknown('distinct of a non-list');
+    const seen = new Set<string>();
+    return (a[0] as Value[]).filter((x) => {
+      const key = JSON.stringify(toJson(x));
+      return seen.has(key) ? false : (seen.add(key), true);
+    });
+  },
   concat: (a) => (a.every(Array.isArray) ? (a as Value[][]).flat() : (unknownIn(...a) ?? new Unknown('concat of non-lists'))),
   merge: (a) => (a.every((v) => isObject(v) || v === null) ? Object.assign({}, ...a) : (unknownIn(...a) ?? new Unknown('merge of non-objects'))),
   keys: (a) => (isObject(a[0]!) ? Object.keys(a[0] as object).sort() : (unknownIn(...a) ?? new Unknown('keys'))),

@@ -1,7 +1,7 @@
 // Contracts of the messaging gateway module (design §1, issue 9), checked on
 // the evaluated Terraform with messaging_enabled = true. Like contracts.ts,
 // each check returns "file:line: address: what is wrong" lines; [] holds.
-import { decodedJson, plain, Ref, type Value } from './expressions';
+import { decodedJson, evaluate, plain, Ref, type Value } from './expressions';
 import { locate, rel, type HclBody } from './hcl';
 import { allResources, blocks, type ModuleInstance, type ResourceInstance } from './model';
 import { instanceFor } from './contracts';
@@ -49,22 +49,30 @@ export function checkMessagingQueues(root: ModuleInstance): string[] {
   return out;
 }
 
-/** Every work queue (the outbound one too: its dispatcher will have the forwarder's timeout budget) keeps a message invisible >= 6x the forwarder timeout. */
+/** Which function consumes each work queue (its event source mappings must say the same). */
+export const QUEUE_CONSUMERS: Record<string, string> = { inbound: 'forwarder', maintenance: 'forwarder', outbound: 'dispatcher' };
+
+/** Every work queue keeps a message invisible >= 6x the timeout of the function that consumes it. */
 export function checkMessagingVisibility(root: ModuleInstance): string[] {
   const m = messagingModule(root);
-  const fn = inModule(m, 'aws_lambda_function').find((f) => f.name === 'forwarder');
-  const timeout = fn?.arg('timeout');
-  if (typeof timeout !== 'number') return ['cannot evaluate the forwarder timeout'];
+  const functions = inModule(m, 'aws_lambda_function');
   return inModule(m, 'aws_sqs_queue')
     .filter((q) => !isDlq(q))
     .flatMap((q) => {
+      const consumer = QUEUE_CONSUMERS[q.key ?? ''];
+      const timeout = functions.find((f) => f.name === consumer)?.arg('timeout');
+      if (typeof timeout !== 'number') return [`${where(q)}: cannot evaluate the timeout of its consumer aws_lambda_function.${consumer ?? '?'}`];
       const v = q.arg('visibility_timeout_seconds');
-      return typeof v === 'number' && v >= 6 * timeout ? [] : [`${where(q, ['visibility_timeout_seconds'])}: visibility ${String(plain(v))} s is below 6 x the forwarder timeout (${timeout} s)`];
+      return typeof v === 'number' && v >= 6 * timeout ? [] : [`${where(q, ['visibility_timeout_seconds'])}: visibility ${String(plain(v))} s is below 6 x the ${consumer} timeout (${timeout} s)`];
     });
 }
 
-/** The forwarder consumes inbound and maintenance: FIFO rules (<= 10, no batching window), partial batch responses, bounded concurrency. */
-export function checkForwarderMappings(root: ModuleInstance): string[] {
+/**
+ * The forwarder consumes inbound and maintenance, the dispatcher outbound:
+ * one mapping per queue, FIFO rules (<= 10, no batching window), partial
+ * batch responses, bounded concurrency.
+ */
+export function checkMessagingMappings(root: ModuleInstance): string[] {
   const out: string[] = [];
   const m = messagingModule(root);
   const mappings = inModule(m, 'aws_lambda_event_source_mapping');
@@ -74,7 +82,8 @@ export function checkForwarderMappings(root: ModuleInstance): string[] {
     const queue = source instanceof Ref ? instanceFor(root, 'aws_sqs_queue', source) : undefined;
     const fn = esm.arg('function_name');
     sources.push(queue?.key ?? '?');
-    if (!(fn instanceof Ref) || fn.path[1] !== 'forwarder') out.push(`${where(esm, ['function_name'])}: must invoke aws_lambda_function.forwarder`);
+    const consumer = QUEUE_CONSUMERS[queue?.key ?? ''];
+    if (!(fn instanceof Ref) || fn.path[1] !== consumer) out.push(`${where(esm, ['function_name'])}: the ${queue?.key ?? '?'} queue must invoke aws_lambda_function.${consumer ?? '?'}`);
     const types = esm.arg('function_response_types');
     if (!Array.isArray(types) || !types.includes('ReportBatchItemFailures')) out.push(`${where(esm, ['function_response_types'])}: without ReportBatchItemFailures`);
     const size = esm.arg('batch_size');
@@ -84,7 +93,8 @@ export function checkForwarderMappings(root: ModuleInstance): string[] {
     const max = scaling ? esm.eval(scaling.maximum_concurrency) : null;
     if (typeof max !== 'number' || max < 2) out.push(`${where(esm, ['scaling_config'])}: scaling_config.maximum_concurrency must be a number >= 2`);
   }
-  if (JSON.stringify(sources.sort()) !== JSON.stringify(['inbound', 'maintenance'])) out.push(`forwarder mappings read ${sources.join(', ') || 'nothing'}; want inbound and maintenance`);
+  const want = Object.keys(QUEUE_CONSUMERS).sort();
+  if (JSON.stringify(sources.sort()) !== JSON.stringify(want)) out.push(`messaging mappings read ${sources.join(', ') || 'nothing'}; want one each on ${want.join(', ')}`);
   return out;
 }
 
@@ -188,4 +198,20 @@ export function checkLogGroupsInKeyPolicy(root: ModuleInstance): string[] {
   return allResources(root, 'aws_cloudwatch_log_group')
     .filter((g) => !allowed.includes(String(g.arg('name'))))
     .map((g) => `${where(g, ['name'])}: log group ${String(plain(g.arg('name')))} is not in the key policy (module.encryption consumer_log_group_names); CloudWatch Logs could not encrypt it`);
+}
+
+/**
+ * The error messages of a module variable's validation blocks that fail for
+ * `value` (what `terraform plan` would print), [] when every condition holds.
+ */
+export function validationErrors(m: ModuleInstance, name: string, value: Value): string[] {
+  const decl = m.mod.variables.get(name);
+  if (!decl) throw new Error(`var.${name} is not declared in ${m.mod.dir}`);
+  const base = m.scope();
+  const scope = { ...base, variable: (n: string) => (n === name ? value : base.variable(n)) };
+  return blocks(decl.body, 'validation').flatMap((v) => {
+    const holds = evaluate(v.condition, scope);
+    if (typeof holds !== 'boolean') throw new Error(`var.${name}: validation condition not evaluated (${String(plain(holds))})`);
+    return holds ? [] : [String(v.error_message)];
+  });
 }

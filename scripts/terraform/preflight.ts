@@ -7,8 +7,9 @@
 //       with --needs-backend (CI deploys), a backend block for remote state.
 //   preflight.ts record-artefacts --dir terraform --plan tfplan
 //   preflight.ts verify-artefacts --dir terraform --plan tfplan
-//       The saved plan hashed dist/event-consumer.zip; deploy rebuilds it and
-//       must upload the same bytes, or it would ship code nobody reviewed.
+//       The saved plan hashed the function zips (dist/<function>.zip); deploy
+//       rebuilds them and must upload the same bytes, or it would ship code
+//       nobody reviewed.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -18,7 +19,16 @@ import { pathToFileURL } from 'node:url';
 
 export const MIN_TERRAFORM = [1, 10, 0] as const;
 const REPO_ROOT = new URL('../../', import.meta.url).pathname;
-export const ARTEFACTS = ['dist/event-consumer.zip', 'dist/ordering-release.zip'];
+/**
+ * Every function's zip (dist/<functions/ dir>.zip, what `make build` writes):
+ * the event path's consumer and ordering release, and the messaging gateway's
+ * ingest, forwarder, dispatcher and token refresher when messaging_enabled.
+ * A zip the root does not upload is hashed too; it changes only with its code.
+ */
+export const ARTEFACTS = readdirSync(join(REPO_ROOT, 'functions'), { withFileTypes: true })
+  .filter((e) => e.isDirectory())
+  .map((e) => `dist/${e.name}.zip`)
+  .sort();
 
 export class PreflightError extends Error {}
 

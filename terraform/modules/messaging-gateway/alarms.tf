@@ -57,9 +57,28 @@ resource "aws_cloudwatch_metric_alarm" "inbound_oldest_message" {
   ok_actions          = var.alarm_actions
 }
 
+resource "aws_cloudwatch_metric_alarm" "outbound_oldest_message" {
+  alarm_name          = "${var.name_prefix}-outbound-oldest-message"
+  alarm_description   = "Agent replies wait in ${aws_sqs_queue.work["outbound"].name} for over ${var.outbound_oldest_message_alarm_seconds} s: a platform is throttling or failing, a send rate is set too low, or the dispatcher is failing (its batch summaries name the platform)."
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateAgeOfOldestMessage"
+  dimensions          = { QueueName = aws_sqs_queue.work["outbound"].name }
+  statistic           = "Maximum"
+  period              = 60
+  evaluation_periods  = 5
+  datapoints_to_alarm = 3
+  threshold           = var.outbound_oldest_message_alarm_seconds
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  actions_enabled     = true
+  alarm_actions       = var.alarm_actions
+  ok_actions          = var.alarm_actions
+}
+
 resource "aws_cloudwatch_metric_alarm" "function_errors" {
   for_each = {
     forwarder       = aws_lambda_function.forwarder.function_name
+    dispatcher      = aws_lambda_function.dispatcher.function_name
     token-refresher = aws_lambda_function.token_refresher.function_name
     ingest          = aws_lambda_function.ingest.function_name
   }

@@ -1,4 +1,4 @@
-# The three functions, built from dist/<bundle>.zip like the consumer:
+# The four functions, built from dist/<bundle>.zip like the consumer:
 # nodejs22.x on arm64, JSON logs to a KMS-encrypted log group, X-Ray tracing,
 # the environment encrypted with the project key. Each reads exactly the
 # MESSAGING_ENV names of shared/messaging/contract.ts it uses
@@ -116,7 +116,7 @@ resource "aws_lambda_function" "forwarder" {
       GENESYS_BREAKER_FAILURE_THRESHOLD       = tostring(var.genesys_breaker_failure_threshold)
       GENESYS_BREAKER_WINDOW_SECONDS          = tostring(var.genesys_breaker_window_seconds)
       GENESYS_BREAKER_HALF_OPEN_AFTER_SECONDS = tostring(var.genesys_breaker_half_open_after_seconds)
-      # LINE_API_URL (messaging API, not content) is for the outbound dispatcher (next issue).
+      # LINE_API_URL (messaging API, not content) is the dispatcher's.
       LINE_DATA_API_URL = var.platform_api_urls.line_data
       TELEGRAM_API_URL  = var.platform_api_urls.telegram
       VIBER_API_URL     = var.platform_api_urls.viber
@@ -161,6 +161,104 @@ resource "aws_lambda_event_source_mapping" "forwarder" {
   }
 
   depends_on = [aws_iam_role_policy.forwarder]
+}
+
+# --- dispatcher: outbound FIFO -> platform send APIs, receipts -> Genesys ----------
+
+resource "aws_lambda_function" "dispatcher" {
+  #checkov:skip=CKV_AWS_116:An SQS-polled function has no asynchronous invocations; a message that fails maxReceiveCount times goes to the outbound DLQ by the queue's redrive policy, and the dispatcher dead-letters permanent failures itself with the reason (after posting the Failed receipt).
+  #checkov:skip=CKV_AWS_117:The function calls the platform send APIs, Genesys Cloud and public AWS endpoints; a VPC would add NAT and no protection.
+  #checkov:skip=CKV_AWS_272:The zip is built and deployed by this repository's pipeline from reviewed source; add a code_signing_config_arn when the organisation signs artefacts.
+  #checkov:skip=CKV_AWS_115:Concurrency is bounded by the event source mapping's maximum_concurrency (dispatcher_maximum_concurrency), which, unlike reserved concurrency, does not throttle and return messages to the queue; the platform limits hold across instances in the shared DynamoDB buckets.
+  function_name    = local.function_names.dispatcher
+  description      = "Sends Genesys agent replies from ${aws_sqs_queue.work["outbound"].name} to LINE, Telegram, Viber and WhatsApp and posts delivery receipts"
+  role             = aws_iam_role.dispatcher.arn
+  runtime          = "nodejs22.x"
+  architectures    = ["arm64"]
+  handler          = "index.handler"
+  filename         = local.packages.dispatcher
+  source_code_hash = fileexists(local.packages.dispatcher) ? filebase64sha256(local.packages.dispatcher) : null
+  memory_size      = var.dispatcher_memory_mb
+  timeout          = var.dispatcher_timeout_seconds
+  kms_key_arn      = var.kms_key_arn
+
+  # readDispatcherConfig (shared/messaging/dispatcher/config.ts) reads these;
+  # the rest of what it reads keeps the code's default (timeouts sized to the
+  # function timeout, backoff, idempotency window): test/unit/terraform lists
+  # them.
+  environment {
+    variables = merge(local.common_environment, {
+      POWERTOOLS_SERVICE_NAME = "messaging-dispatcher"
+      OUTBOUND_QUEUE_URL      = aws_sqs_queue.work["outbound"].url
+      # The dispatcher dead-letters on the queue's last receive itself, after
+      # the Failed receipt: the same count as the redrive policy.
+      OUTBOUND_DLQ_URL                = aws_sqs_queue.dlq["outbound"].url
+      MAX_RECEIVE_COUNT               = tostring(var.messaging_max_receive_count)
+      MESSAGING_STATE_TABLE           = aws_dynamodb_table.state.name
+      ATTACHMENT_BUCKET               = aws_s3_bucket.attachments.bucket
+      PLATFORM_CREDENTIALS_SECRET_ARN = aws_secretsmanager_secret.platform_credentials.arn
+      # Receipts go through the forwarder's token, Genesys rate-limit bucket
+      # and breaker settings; a 401 makes the dispatcher log in once itself
+      # (under the refresher's lease), as the forwarder does.
+      GENESYS_TOKEN_SECRET_ARN                = aws_secretsmanager_secret.genesys_token.arn
+      GENESYS_OAUTH_SECRET_ARN                = aws_secretsmanager_secret.genesys_oauth.arn
+      GENESYS_LOGIN_URL                       = local.genesys_login_url
+      GENESYS_API_URL                         = local.genesys_api_url
+      GENESYS_INTEGRATION_ID                  = var.genesys_integration_id
+      GENESYS_RATE_LIMIT_PER_MINUTE           = tostring(var.genesys_rate_limit_per_minute)
+      GENESYS_BREAKER_FAILURE_THRESHOLD       = tostring(var.genesys_breaker_failure_threshold)
+      GENESYS_BREAKER_WINDOW_SECONDS          = tostring(var.genesys_breaker_window_seconds)
+      GENESYS_BREAKER_HALF_OPEN_AFTER_SECONDS = tostring(var.genesys_breaker_half_open_after_seconds)
+      MAX_ATTACHMENT_BYTES                    = tostring(var.max_attachment_bytes)
+      ATTACHMENT_URL_TTL_SECONDS              = tostring(var.attachment_url_ttl_seconds)
+      LINE_API_URL                            = var.platform_api_urls.line
+      TELEGRAM_API_URL                        = var.platform_api_urls.telegram
+      VIBER_API_URL                           = var.platform_api_urls.viber
+      WHATSAPP_API_URL                        = var.platform_api_urls.whatsapp
+      LINE_SEND_RATE_PER_SECOND               = tostring(var.line_send_rate_per_second)
+      TELEGRAM_SEND_RATE_PER_SECOND           = tostring(var.telegram_send_rate_per_second)
+      TELEGRAM_CHAT_SEND_RATE_PER_SECOND      = tostring(var.telegram_chat_send_rate_per_second)
+      VIBER_SEND_RATE_PER_SECOND              = tostring(var.viber_send_rate_per_second)
+      WHATSAPP_SEND_RATE_PER_SECOND           = tostring(var.whatsapp_send_rate_per_second)
+      VIBER_SENDER_NAME                       = var.viber_sender_name
+    })
+  }
+
+  logging_config {
+    log_format = "JSON"
+    log_group  = aws_cloudwatch_log_group.function["dispatcher"].name
+  }
+
+  tracing_config {
+    mode = var.tracing_mode
+  }
+
+  lifecycle {
+    precondition {
+      condition     = fileexists(local.packages.dispatcher)
+      error_message = "Package ${local.packages.dispatcher} not found: run `make build` (make plan does) or set messaging_package_dir."
+    }
+  }
+
+  depends_on = [aws_iam_role_policy.dispatcher]
+}
+
+# The outbound queue's group is the end user, so an agent's replies reach the
+# customer in the order typed. FIFO rules as the forwarder's mappings: at most
+# 10 records, no batching window, the failed record and the rest of its group
+# reported (SqsFifoPartialProcessorAsync).
+resource "aws_lambda_event_source_mapping" "dispatcher" {
+  event_source_arn        = aws_sqs_queue.work["outbound"].arn
+  function_name           = aws_lambda_function.dispatcher.arn
+  batch_size              = var.dispatcher_batch_size
+  function_response_types = ["ReportBatchItemFailures"]
+  enabled                 = true
+
+  scaling_config {
+    maximum_concurrency = var.dispatcher_maximum_concurrency
+  }
+
+  depends_on = [aws_iam_role_policy.dispatcher]
 }
 
 # --- token refresher: Genesys client credentials -> shared token secret -------------

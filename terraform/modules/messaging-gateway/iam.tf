@@ -138,9 +138,9 @@ data "aws_iam_policy_document" "forwarder" {
     resources = [aws_dynamodb_table.state.arn]
   }
 
-  # Streamed uploads (lib-storage: multipart parts are authorised by
-  # s3:PutObject, a failed stream aborts), and reads through the pre-signed
-  # URLs the forwarder signs for Genesys.
+  # Streamed uploads under inbound/ (lib-storage: multipart parts are
+  # authorised by s3:PutObject, a failed stream aborts), and reads through the
+  # pre-signed URLs the forwarder signs for Genesys.
   statement {
     sid    = "StoreAttachments"
     effect = "Allow"
@@ -149,8 +149,8 @@ data "aws_iam_policy_document" "forwarder" {
       "s3:GetObject",
       "s3:PutObject",
     ]
-    # aws-requires-wildcard: the objects of the attachment bucket (keys are generated per message)
-    resources = ["${aws_s3_bucket.attachments.arn}/*"]
+    # aws-requires-wildcard: the objects under inbound/ (keys are derived from each platform event id)
+    resources = ["${aws_s3_bucket.attachments.arn}/inbound/*"]
   }
 
   # The shared token and media credentials; the OAuth client only for the
@@ -179,6 +179,107 @@ resource "aws_iam_role_policy" "forwarder" {
   name   = "messaging-forwarder"
   role   = aws_iam_role.forwarder.id
   policy = data.aws_iam_policy_document.forwarder.json
+}
+
+# --- dispatcher -------------------------------------------------------------
+# Every AWS call of functions/messaging-dispatcher and what it imports
+# (shared/messaging/dispatcher/*, outbound/*, attachments.ts, secrets.ts,
+# genesys/token-store.ts, rate-limit.ts, consumer/dead-letter.ts and
+# retry-visibility.ts), and nothing else.
+
+resource "aws_iam_role" "dispatcher" {
+  name               = "${local.function_names.dispatcher}-role"
+  description        = "Execution role of ${local.function_names.dispatcher}"
+  assume_role_policy = data.aws_iam_policy_document.assume_by_lambda.json
+
+  tags = var.tags
+}
+
+data "aws_iam_policy_document" "dispatcher" {
+  source_policy_documents = [data.aws_iam_policy_document.function_common["dispatcher"].json]
+
+  # Event source mapping polling, batch item failures, and holding a message
+  # (ChangeMessageVisibilityBatch is authorised by sqs:ChangeMessageVisibility)
+  # for a platform's retry_after or backoff.
+  statement {
+    sid    = "ConsumeOutbound"
+    effect = "Allow"
+    actions = [
+      "sqs:ChangeMessageVisibility",
+      "sqs:DeleteMessage",
+      "sqs:GetQueueAttributes",
+      "sqs:ReceiveMessage",
+    ]
+    resources = [aws_sqs_queue.work["outbound"].arn]
+  }
+
+  # Permanent failures and the queue's last receive are dead-lettered by the
+  # dispatcher with the reason (after the Failed receipt).
+  statement {
+    sid       = "DeadLetterOutbound"
+    effect    = "Allow"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.dlq["outbound"].arn]
+  }
+
+  # Powertools idempotency records (send once, receipt once: put, get,
+  # update, delete), the platform and Genesys rate-limit buckets and the part
+  # ledger (update, get), the token refresh lease (put, delete). No query or
+  # scan: every access is by key.
+  statement {
+    sid    = "KeepDispatcherState"
+    effect = "Allow"
+    actions = [
+      "dynamodb:DeleteItem",
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:UpdateItem",
+    ]
+    resources = [aws_dynamodb_table.state.arn]
+  }
+
+  # Agent attachments re-hosted under outbound/ (lib-storage multipart
+  # uploads are authorised by s3:PutObject, a failed stream aborts), and the
+  # platforms' reads through the URLs the dispatcher pre-signs. The
+  # forwarder's inbound objects are out of reach.
+  statement {
+    sid    = "StoreOutboundAttachments"
+    effect = "Allow"
+    actions = [
+      "s3:AbortMultipartUpload",
+      "s3:GetObject",
+      "s3:PutObject",
+    ]
+    # aws-requires-wildcard: the objects under outbound/ (keys are derived from each Genesys message id)
+    resources = ["${aws_s3_bucket.attachments.arn}/outbound/*"]
+  }
+
+  # Platform send credentials and the shared Genesys token; the OAuth client
+  # only for the one login after a 401.
+  statement {
+    sid     = "ReadSecrets"
+    effect  = "Allow"
+    actions = ["secretsmanager:GetSecretValue"]
+    resources = [
+      aws_secretsmanager_secret.genesys_token.arn,
+      aws_secretsmanager_secret.platform_credentials.arn,
+      aws_secretsmanager_secret.genesys_oauth.arn,
+    ]
+  }
+
+  # After that login the dispatcher stores the new token for every instance.
+  statement {
+    sid       = "StoreSharedToken"
+    effect    = "Allow"
+    actions   = ["secretsmanager:PutSecretValue"]
+    resources = [aws_secretsmanager_secret.genesys_token.arn]
+  }
+}
+
+resource "aws_iam_role_policy" "dispatcher" {
+  name   = "messaging-dispatcher"
+  role   = aws_iam_role.dispatcher.id
+  policy = data.aws_iam_policy_document.dispatcher.json
 }
 
 # --- token refresher ----------------------------------------------------------

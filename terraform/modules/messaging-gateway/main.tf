@@ -1,9 +1,10 @@
-# The inbound half of the Open Messaging gateway (design §1):
+# The Open Messaging gateway (design §1), both directions:
 #
 #   platform webhooks, Genesys outbound webhook
 #     -> HTTP API (throttled, access-logged) -> ingest Lambda (verify, normalise)
 #     -> SQS FIFO inbound (group = conversation)   -> forwarder Lambda -> Genesys
-#        SQS FIFO outbound (group = end user)      -> (dispatcher: next issue)
+#        SQS FIFO outbound (group = end user)      -> dispatcher Lambda -> platforms,
+#                                                     receipts -> Genesys
 #     forwarder, breaker open -> SQS FIFO maintenance -> forwarder (drain, in order)
 #   token refresher (EventBridge Scheduler) -> Genesys OAuth -> shared token secret
 #
@@ -23,11 +24,13 @@ locals {
   function_names = {
     ingest          = "${var.name_prefix}-ingest"
     forwarder       = "${var.name_prefix}-forwarder"
+    dispatcher      = "${var.name_prefix}-dispatcher"
     token-refresher = "${var.name_prefix}-token-refresher"
   }
   packages = {
     ingest          = "${local.package_dir}/messaging-ingest.zip"
     forwarder       = "${local.package_dir}/messaging-forwarder.zip"
+    dispatcher      = "${local.package_dir}/messaging-dispatcher.zip"
     token-refresher = "${local.package_dir}/messaging-token-refresher.zip"
   }
 

@@ -14,7 +14,7 @@ output "api_id" {
 }
 
 output "queue_urls" {
-  description = "URLs of the FIFO queues: inbound, outbound (the dispatcher's, next issue), maintenance."
+  description = "URLs of the FIFO queues: inbound (the forwarder's), outbound (the dispatcher's), maintenance."
   value       = { for k, q in aws_sqs_queue.work : k => q.url }
 }
 
@@ -49,7 +49,7 @@ output "redrive_queue_pairs" {
 }
 
 output "state_table_name" {
-  description = "DynamoDB table of the forwarder's state (key id, TTL expiration)."
+  description = "DynamoDB table of the forwarder's and the dispatcher's state (key id, TTL expiration)."
   value       = aws_dynamodb_table.state.name
 }
 
@@ -79,11 +79,22 @@ output "secret_names" {
 }
 
 output "function_names" {
-  description = "Names of the functions: ingest, forwarder, token-refresher."
+  description = "Names of the functions: ingest, forwarder, dispatcher, token-refresher."
   value = {
     ingest          = aws_lambda_function.ingest.function_name
     forwarder       = aws_lambda_function.forwarder.function_name
+    dispatcher      = aws_lambda_function.dispatcher.function_name
     token-refresher = aws_lambda_function.token_refresher.function_name
+  }
+}
+
+output "function_arns" {
+  description = "ARNs of the functions: ingest, forwarder, dispatcher, token-refresher."
+  value = {
+    ingest          = aws_lambda_function.ingest.arn
+    forwarder       = aws_lambda_function.forwarder.arn
+    dispatcher      = aws_lambda_function.dispatcher.arn
+    token-refresher = aws_lambda_function.token_refresher.arn
   }
 }
 
@@ -94,6 +105,7 @@ output "alarm_arns" {
     [for a in aws_cloudwatch_metric_alarm.function_errors : a.arn],
     [
       aws_cloudwatch_metric_alarm.inbound_oldest_message.arn,
+      aws_cloudwatch_metric_alarm.outbound_oldest_message.arn,
       aws_cloudwatch_metric_alarm.api_5xx.arn,
     ],
   )

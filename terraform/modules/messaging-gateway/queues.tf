@@ -1,8 +1,8 @@
 # Three FIFO queues, each with a FIFO DLQ (SQS requires a FIFO source to
 # dead-letter to a FIFO queue):
 #   inbound      platform messages, group = conversation (platform + user)
-#   outbound     Genesys's outbound webhook, group = end user (its consumer,
-#                the dispatcher, comes with the outbound issue)
+#   outbound     Genesys's outbound webhook, group = end user, consumed by
+#                the dispatcher
 #   maintenance  messages the forwarder diverted while its breaker is open,
 #                drained in order when Genesys recovers
 #
@@ -24,9 +24,14 @@
 locals {
   # SQS's maximum; a message keeps its original enqueue time in the DLQ.
   dlq_retention_seconds = 1209600
-  # AWS guidance for a queue feeding Lambda: at least 6x the function timeout.
-  visibility_timeout_seconds = var.forwarder_timeout_seconds * 6
-  queues                     = toset(["inbound", "outbound", "maintenance"])
+  # AWS guidance for a queue feeding Lambda: at least 6x the timeout of the
+  # function that consumes it.
+  consumer_timeout_seconds = {
+    inbound     = var.forwarder_timeout_seconds
+    maintenance = var.forwarder_timeout_seconds
+    outbound    = var.dispatcher_timeout_seconds
+  }
+  queues = toset(["inbound", "outbound", "maintenance"])
 }
 
 resource "aws_sqs_queue" "work" {
@@ -37,7 +42,7 @@ resource "aws_sqs_queue" "work" {
   content_based_deduplication       = false
   deduplication_scope               = "messageGroup"
   fifo_throughput_limit             = "perMessageGroupId"
-  visibility_timeout_seconds        = local.visibility_timeout_seconds
+  visibility_timeout_seconds        = local.consumer_timeout_seconds[each.key] * 6
   message_retention_seconds         = var.messaging_message_retention_seconds
   receive_wait_time_seconds         = 20
   kms_master_key_id                 = var.kms_key_arn
@@ -52,7 +57,8 @@ resource "aws_sqs_queue" "work" {
 }
 
 # Messages that failed maxReceiveCount times, and permanent failures the
-# forwarder dead-letters itself with the reason as message attributes.
+# forwarder (inbound) and the dispatcher (outbound) dead-letter themselves
+# with the reason as message attributes.
 resource "aws_sqs_queue" "dlq" {
   for_each = local.queues
 

@@ -8,7 +8,8 @@
 #     --secret-string file://webhook-secrets.json
 #
 # The functions fail clearly (ResourceNotFoundException: no current version)
-# until then. The live Genesys token is written only by the token refresher.
+# until then. The live Genesys token is written by the token refresher (and,
+# after a 401, by one forwarder or dispatcher under the refresh lease).
 
 locals {
   secret_recovery_window_days = 7
@@ -51,7 +52,7 @@ resource "aws_secretsmanager_secret_version" "genesys_oauth" {
 resource "aws_secretsmanager_secret" "genesys_token" {
   #checkov:skip=CKV2_AWS_57:The token refresher replaces this value every token_refresh_rate_minutes; that is its rotation.
   name                    = "${var.name_prefix}/genesys-token"
-  description             = "The live Genesys Cloud access token (GenesysTokenSecret) every forwarder instance shares; written by the token refresher only"
+  description             = "The live Genesys Cloud access token (GenesysTokenSecret) every forwarder and dispatcher instance shares; written by the token refresher (and after a 401 by one of them, under the lease)"
   kms_key_id              = var.kms_key_arn
   recovery_window_in_days = local.secret_recovery_window_days
 
@@ -61,7 +62,7 @@ resource "aws_secretsmanager_secret" "genesys_token" {
 resource "aws_secretsmanager_secret" "platform_credentials" {
   #checkov:skip=CKV2_AWS_57:Platform access tokens are issued by LINE, Telegram, Viber and Meta; rotate them in each platform's console, then here with put-secret-value.
   name                    = "${var.name_prefix}/platform-credentials"
-  description             = "Platform API credentials (PlatformCredentials): media download, and sending in the outbound direction"
+  description             = "Platform API credentials (PlatformCredentials): the forwarder's media downloads and the dispatcher's sends"
   kms_key_id              = var.kms_key_arn
   recovery_window_in_days = local.secret_recovery_window_days
 

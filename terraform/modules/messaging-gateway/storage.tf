@@ -1,9 +1,11 @@
-# The forwarder's state table and the attachment bucket.
+# The state table of the forwarder and the dispatcher, and the attachment bucket.
 
 # One table, key `id` (string), TTL `expiration`: the forwarder's
 # "already forwarded" records (idempotency beyond the 5-minute FIFO window),
-# the shared rate-limit bucket and the diverted-conversation markers. Every
-# item kind carries its own expiry.
+# the diverted-conversation markers, the dispatcher's "sent once" and
+# "receipt posted" records and part ledger, the rate-limit buckets (Genesys,
+# per platform, per Telegram chat) and the token refresh lease. Every item
+# kind carries its own expiry.
 resource "aws_dynamodb_table" "state" {
   name                        = "${var.name_prefix}-state"
   billing_mode                = "PAY_PER_REQUEST"
@@ -32,14 +34,16 @@ resource "aws_dynamodb_table" "state" {
   tags = var.tags
 }
 
-# Attachments fetched from the platforms, streamed in by the forwarder and
-# handed to Genesys as pre-signed GET URLs. Customer content, kept only as
-# long as Genesys needs to fetch it.
+# Attachments fetched from the platforms, streamed in by the forwarder under
+# inbound/ and handed to Genesys as pre-signed GET URLs; agents' attachments
+# fetched from Genesys, streamed in by the dispatcher under outbound/ and
+# handed to the platforms the same way. Customer content, kept only as long
+# as the other side needs to fetch it.
 resource "aws_s3_bucket" "attachments" {
   #checkov:skip=CKV_AWS_21:Each object is a transient copy of platform media that expires in attachment_retention_days; versioning would keep noncurrent copies of customer content for nothing (the platform holds the original and a redrive fetches it again).
-  #checkov:skip=CKV_AWS_18:Only the forwarder writes and Genesys reads through pre-signed URLs the forwarder logs (by key, not content); server access logs would need a second bucket for objects that live two days.
+  #checkov:skip=CKV_AWS_18:Only the forwarder and the dispatcher write, and Genesys or the platforms read through the pre-signed URLs they sign (logged by key, not content); server access logs would need a second bucket for objects that live two days.
   #checkov:skip=CKV_AWS_144:Objects live at most two days and can be fetched again from the platform; cross-region replication would copy customer content to a second region for no recovery value.
-  #checkov:skip=CKV2_AWS_62:Nothing reacts to a new attachment; the forwarder passes its URL in the same step.
+  #checkov:skip=CKV2_AWS_62:Nothing reacts to a new attachment; the forwarder or the dispatcher passes its URL in the same step.
   bucket = "${var.name_prefix}-attachments-${local.account_id}-${local.region}"
 
   tags = var.tags

@@ -9,7 +9,7 @@
 # Names derived from name_prefix (the local stack uses the same):
 #   queues     <p>-inbound.fifo, <p>-inbound-dlq.fifo, <p>-outbound.fifo,
 #              <p>-outbound-dlq.fifo, <p>-maintenance.fifo, <p>-maintenance-dlq.fifo
-#   functions  <p>-ingest, <p>-forwarder, <p>-token-refresher
+#   functions  <p>-ingest, <p>-forwarder, <p>-dispatcher, <p>-token-refresher
 #   table      <p>-state        bucket <p>-attachments-<account id>
 #   secrets    <p>/webhook-secrets, <p>/genesys-oauth, <p>/genesys-token,
 #              <p>/platform-credentials
@@ -162,7 +162,7 @@ variable "forwarder_batch_size" {
 }
 
 variable "forwarder_timeout_seconds" {
-  description = "Forwarder timeout; the queues' visibility timeout is six times this (AWS guidance for SQS event sources)."
+  description = "Forwarder timeout; the inbound and maintenance queues' visibility timeout is six times this (AWS guidance for SQS event sources)."
   type        = number
   default     = 30
 
@@ -195,7 +195,7 @@ variable "forwarder_maximum_concurrency" {
 }
 
 variable "messaging_max_receive_count" {
-  description = "maxReceiveCount of the inbound, outbound and maintenance FIFO queues before a message goes to their DLQ."
+  description = "maxReceiveCount of the inbound, outbound and maintenance FIFO queues before a message goes to their DLQ (the dispatcher posts the Failed receipt and dead-letters on this receive itself: MAX_RECEIVE_COUNT)."
   type        = number
   default     = 5
 
@@ -224,6 +224,135 @@ variable "inbound_oldest_message_alarm_seconds" {
   validation {
     condition     = var.inbound_oldest_message_alarm_seconds >= 60
     error_message = "inbound_oldest_message_alarm_seconds must be at least 60."
+  }
+}
+
+# --- Dispatcher (FIFO consumer of the outbound queue) --------------------------------
+# The send rates are the dispatcher's per-platform DynamoDB buckets
+# (shared/messaging/dispatcher/config.ts, defaults DEFAULT_SEND_RATES and
+# DEFAULT_TELEGRAM_CHAT_RATE, which test/unit/terraform holds equal to these).
+# Each send is one conditional write on its platform's bucket item, and
+# DynamoDB takes about 1,000 writes per second on one item: no rate above
+# 1,000/s could be kept.
+
+variable "dispatcher_batch_size" {
+  description = "Records per dispatcher invocation; FIFO event source mappings allow at most 10."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.dispatcher_batch_size >= 1 && var.dispatcher_batch_size <= 10
+    error_message = "dispatcher_batch_size must be between 1 and 10 (the Lambda limit for FIFO queues)."
+  }
+}
+
+variable "dispatcher_timeout_seconds" {
+  description = "Dispatcher timeout; the outbound queue's visibility timeout is six times this. A record is started only while the platform call (10 s), the Genesys receipt (10 s), the rate-limit wait (up to 5 s) and 3 s to report still fit."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.dispatcher_timeout_seconds >= 30 && var.dispatcher_timeout_seconds <= 900
+    error_message = "dispatcher_timeout_seconds must be between 30 and 900: below 30 s no record fits the platform call (10 s), the Genesys receipt (10 s), the rate-limit wait and 3 s to report, and every message would be held until it dead-letters."
+  }
+}
+
+variable "dispatcher_memory_mb" {
+  description = "Dispatcher memory (agent attachments are streamed to S3 one 5 MiB part at a time, never held whole)."
+  type        = number
+  default     = 512
+
+  validation {
+    condition     = var.dispatcher_memory_mb >= 128 && var.dispatcher_memory_mb <= 10240
+    error_message = "dispatcher_memory_mb must be between 128 and 10240."
+  }
+}
+
+variable "dispatcher_maximum_concurrency" {
+  description = "ScalingConfig.MaximumConcurrency of the dispatcher's event source mapping on the outbound queue; Lambda's minimum is 2. The platform limits hold across instances whatever this is (shared DynamoDB buckets)."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.dispatcher_maximum_concurrency >= 2 && var.dispatcher_maximum_concurrency <= 1000
+    error_message = "dispatcher_maximum_concurrency must be between 2 and 1000 (Lambda limits for maximum concurrency)."
+  }
+}
+
+variable "line_send_rate_per_second" {
+  description = "Sends per second all dispatcher instances together make to LINE (LINE_SEND_RATE_PER_SECOND)."
+  type        = number
+  default     = 80
+
+  validation {
+    condition     = var.line_send_rate_per_second > 0 && var.line_send_rate_per_second <= 1000
+    error_message = "line_send_rate_per_second must be a number above 0 and at most 1000 (one DynamoDB bucket item takes about 1,000 writes per second); LINE's push limit is higher, so 1000 is the most to set."
+  }
+}
+
+variable "telegram_send_rate_per_second" {
+  description = "Sends per second all dispatcher instances together make to Telegram (TELEGRAM_SEND_RATE_PER_SECOND); Telegram allows a bot about 30 messages per second."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.telegram_send_rate_per_second > 0 && var.telegram_send_rate_per_second <= 30
+    error_message = "telegram_send_rate_per_second must be a number above 0 and at most 30: Telegram allows a bot about 30 messages per second and answers 429 above it; set 30 or less."
+  }
+}
+
+variable "telegram_chat_send_rate_per_second" {
+  description = "Sends per second to one Telegram chat (TELEGRAM_CHAT_SEND_RATE_PER_SECOND); Telegram allows about one message per second per chat."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.telegram_chat_send_rate_per_second > 0 && var.telegram_chat_send_rate_per_second <= 1
+    error_message = "telegram_chat_send_rate_per_second must be a number above 0 and at most 1: Telegram allows about one message per second in a chat; set 1 or less (e.g. 0.5)."
+  }
+}
+
+variable "viber_send_rate_per_second" {
+  description = "Sends per second all dispatcher instances together make to Viber (VIBER_SEND_RATE_PER_SECOND)."
+  type        = number
+  default     = 80
+
+  validation {
+    condition     = var.viber_send_rate_per_second > 0 && var.viber_send_rate_per_second <= 1000
+    error_message = "viber_send_rate_per_second must be a number above 0 and at most 1000 (one DynamoDB bucket item takes about 1,000 writes per second)."
+  }
+}
+
+variable "whatsapp_send_rate_per_second" {
+  description = "Sends per second all dispatcher instances together make to the WhatsApp Cloud API (WHATSAPP_SEND_RATE_PER_SECOND); its default throughput is 80 messages per second per phone number, up to 1,000 when Meta raises it."
+  type        = number
+  default     = 80
+
+  validation {
+    condition     = var.whatsapp_send_rate_per_second > 0 && var.whatsapp_send_rate_per_second <= 1000
+    error_message = "whatsapp_send_rate_per_second must be a number above 0 and at most 1000 (the Cloud API's highest throughput tier); keep it at your phone number's tier (80 unless Meta raised it)."
+  }
+}
+
+variable "viber_sender_name" {
+  description = "Sender name Viber shows on the dispatcher's messages (VIBER_SENDER_NAME; send_message requires one, at most 28 characters)."
+  type        = string
+  default     = "Support"
+
+  validation {
+    condition     = length(var.viber_sender_name) >= 1 && length(var.viber_sender_name) <= 28
+    error_message = "viber_sender_name must be 1 to 28 characters (Viber's limit for sender.name)."
+  }
+}
+
+variable "outbound_oldest_message_alarm_seconds" {
+  description = "Alarm when the oldest agent reply waits in the outbound queue longer than this (platform throttling, send rate too low, dispatcher failing)."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = var.outbound_oldest_message_alarm_seconds >= 60
+    error_message = "outbound_oldest_message_alarm_seconds must be at least 60."
   }
 }
 
@@ -274,7 +403,7 @@ variable "genesys_integration_id" {
 }
 
 variable "genesys_rate_limit_per_minute" {
-  description = "Requests per minute all forwarder instances together send to Genesys (GENESYS_RATE_LIMIT_PER_MINUTE); the Platform API default is 300 per token."
+  description = "Requests per minute all forwarder and dispatcher instances together send to Genesys, messages and receipts alike (GENESYS_RATE_LIMIT_PER_MINUTE); the Platform API default is 300 per token."
   type        = number
   default     = 300
 
@@ -285,7 +414,7 @@ variable "genesys_rate_limit_per_minute" {
 }
 
 variable "genesys_breaker_failure_threshold" {
-  description = "Failure ratio of Genesys calls over the window that opens the forwarder's breaker and diverts to the maintenance queue."
+  description = "Failure ratio of Genesys calls over the window that opens the breaker (the forwarder then diverts to the maintenance queue; the dispatcher holds the message by visibility)."
   type        = number
   default     = 0.1
 
@@ -296,7 +425,7 @@ variable "genesys_breaker_failure_threshold" {
 }
 
 variable "genesys_breaker_window_seconds" {
-  description = "Sliding window of the forwarder's breaker."
+  description = "Sliding window of the Genesys breaker (forwarder and dispatcher)."
   type        = number
   default     = 30
 
@@ -307,7 +436,7 @@ variable "genesys_breaker_window_seconds" {
 }
 
 variable "genesys_breaker_half_open_after_seconds" {
-  description = "How long the forwarder's breaker stays open before one trial call."
+  description = "How long the Genesys breaker (forwarder and dispatcher) stays open before one trial call."
   type        = number
   default     = 10
 
@@ -390,7 +519,7 @@ variable "genesys_oauth_client" {
 }
 
 variable "platform_credentials" {
-  description = "Platform API credentials (PlatformCredentials: media download now, sending in the outbound issue). Null: created empty, filled out of band."
+  description = "Platform API credentials (PlatformCredentials: the forwarder's media downloads, the dispatcher's sends). Null: created empty, filled out of band."
   type = object({
     lineChannelAccessToken = string
     telegramBotToken       = string
