@@ -22,8 +22,11 @@
 // Messaging section (scripts/lib/messaging-bench.ts): the messaging forwarder
 // (real bundle, local AWS, Genesys double) on a full inbound queue: goodput
 // against the double's rate limit, counted in its 60 s windows, and the share
-// of calls answered 429, beside the public samples' naive forwarder; writes
-// bench/results/messaging-<timestamp>.json.
+// of calls answered 429, beside the public samples' naive forwarder; then the
+// dispatcher (scripts/lib/dispatcher-bench.ts): a burst of signed agent
+// replies per platform, sends per sliding second at the platform double
+// against the configured rate; writes bench/results/messaging-<timestamp>.json
+// (--section forwarder or dispatcher runs one part).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -40,7 +43,8 @@ import { generateBurst } from './lib/event-generator';
 import { lambdaContext } from './local/lambda-runtime';
 import { toSqsRecord } from './local/event-source-mapping';
 import { DEFAULT_CONSUMER_BENCH, DEFAULT_OUT_DIR, runConsumerBench, type ConsumerBenchOptions } from './bench/consumer-bench';
-import { formatBenchTable, ratio429, runMessagingBench } from './lib/messaging-bench';
+import { formatBenchTable, ratio429, runMessagingBench, type MessagingBenchReport } from './lib/messaging-bench';
+import { dispatcherSection, readDispatcherBenchFlags } from './lib/dispatcher-bench-section';
 
 const { values } = parseArgs({
   options: {
@@ -58,6 +62,12 @@ const { values } = parseArgs({
     'out-dir': { type: 'string' },
     'messaging-limit': { type: 'string' },
     'messaging-windows': { type: 'string' },
+    'dispatcher-rates': { type: 'string' },
+    'dispatcher-seconds': { type: 'string' },
+    'dispatcher-instances': { type: 'string' },
+    'dispatcher-conversations': { type: 'string' },
+    'dispatcher-dynamodb': { type: 'string' },
+    'dispatcher-together': { type: 'boolean' },
   },
   strict: true,
 });
@@ -76,8 +86,8 @@ const positiveInteger = (n: number) => Number.isInteger(n) && n >= 1;
 const smoke = values.smoke === true;
 const ROUNDS = option('rounds', smoke ? 1 : 7, positiveInteger, 'a positive integer');
 const SECTION = values.section ?? 'all';
-if (!['all', 'consumer', 'resilience', 'messaging'].includes(SECTION)) {
-  console.error(`bench: --section=${SECTION} must be all, consumer, resilience or messaging`);
+if (!['all', 'consumer', 'resilience', 'messaging', 'forwarder', 'dispatcher'].includes(SECTION)) {
+  console.error(`bench: --section=${SECTION} must be all, consumer, resilience, messaging (forwarder + dispatcher), forwarder or dispatcher`);
   process.exit(2);
 }
 // 300/min, Genesys's default: what production meets, and within what the forwarder sustains through moto
@@ -88,6 +98,10 @@ if (!['all', 'consumer', 'resilience', 'messaging'].includes(SECTION)) {
 // small backlog, measures nothing.
 const MESSAGING_LIMIT = option('messaging-limit', 300, positiveInteger, 'a positive integer');
 const MESSAGING_WINDOWS = option('messaging-windows', smoke ? 0 : 3, (n) => Number.isInteger(n) && n >= 0, 'an integer >= 0');
+const DISPATCHER = readDispatcherBenchFlags(values, smoke, (message) => {
+  console.error(`bench: ${message}`);
+  process.exit(2);
+});
 const d = DEFAULT_CONSUMER_BENCH;
 const consumerOptions: ConsumerBenchOptions = {
   events: option('events', smoke ? 300 : d.events, positiveInteger, 'a positive integer'),
@@ -227,31 +241,39 @@ async function resilienceSection(): Promise<void> {
   console.log([line(header), widths.map((w) => '-'.repeat(w)).join('-|-'), ...rows.map(line)].join('\n'));
 }
 
-async function messagingSection(): Promise<void> {
+async function messagingSection(parts: { forwarder: boolean; dispatcher: boolean }): Promise<void> {
   const started = Date.now();
-  console.log(`bench messaging: forwarder vs naive at ${MESSAGING_LIMIT}/min over ${MESSAGING_WINDOWS} rate window(s) of 60 s`);
-  const report = await runMessagingBench({
-    limitPerMinute: MESSAGING_LIMIT,
-    windows: MESSAGING_WINDOWS,
-    conversations: 100,
-    naiveConcurrency: 50,
-    onProgress: (line) => console.error(line),
-  });
   const cpu = cpus();
   const machine = `${cpu.length} CPUs (${cpu[0]?.model.trim() ?? 'unknown'}), Node ${process.version}`;
-  console.log(`bench messaging: ${machine}`);
-  console.log(formatBenchTable(report.rows, MESSAGING_LIMIT));
-  const ours = report.rows[0]!;
-  const goodput = ours.goodput.goodputOfLimit;
-  console.log(
-    goodput === undefined
-      ? 'bench messaging: no complete window measured (smoke run)'
-      : `bench messaging: target goodput >= 95% of the limit with <= 1% of calls answered 429: ${(goodput * 100).toFixed(1)}%, ${(ratio429(ours) * 100).toFixed(2)}% -> ${goodput >= 0.95 && ratio429(ours) <= 0.01 ? 'MET' : 'NOT MET'}`,
-  );
+  let forwarder: MessagingBenchReport | undefined;
+  if (parts.forwarder) {
+    console.log(`bench messaging: forwarder vs naive at ${MESSAGING_LIMIT}/min over ${MESSAGING_WINDOWS} rate window(s) of 60 s`);
+    forwarder = await runMessagingBench({
+      limitPerMinute: MESSAGING_LIMIT,
+      windows: MESSAGING_WINDOWS,
+      conversations: 100,
+      naiveConcurrency: 50,
+      onProgress: (line) => console.error(line),
+    });
+    console.log(`bench messaging: ${machine}`);
+    console.log(formatBenchTable(forwarder.rows, MESSAGING_LIMIT));
+    const ours = forwarder.rows[0]!;
+    const goodput = ours.goodput.goodputOfLimit;
+    console.log(
+      goodput === undefined
+        ? 'bench messaging: no complete window measured (smoke run)'
+        : `bench messaging: target goodput >= 95% of the limit with <= 1% of calls answered 429: ${(goodput * 100).toFixed(1)}%, ${(ratio429(ours) * 100).toFixed(2)}% -> ${goodput >= 0.95 && ratio429(ours) <= 0.01 ? 'MET' : 'NOT MET'}`,
+    );
+  }
+  if (parts.forwarder && parts.dispatcher) console.log('');
+  const dispatcher = parts.dispatcher ? await dispatcherSection(DISPATCHER, machine) : undefined;
   const dir = values['out-dir'] ?? DEFAULT_OUT_DIR;
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `messaging-${new Date(started).toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, `${JSON.stringify({ machine, startedAt: new Date(started).toISOString(), elapsedSeconds: Math.round((Date.now() - started) / 1000), ...report }, null, 2)}\n`);
+  writeFileSync(
+    file,
+    `${JSON.stringify({ machine, startedAt: new Date(started).toISOString(), elapsedSeconds: Math.round((Date.now() - started) / 1000), ...forwarder, ...(dispatcher ? { dispatcher } : {}) }, null, 2)}\n`,
+  );
   console.log(`bench messaging: results in ${file}`);
 }
 
@@ -260,7 +282,9 @@ async function main(): Promise<void> {
   if (SECTION === 'all') console.log('');
   if (SECTION === 'all' || SECTION === 'resilience') await resilienceSection();
   if (SECTION === 'all') console.log('');
-  if (SECTION === 'all' || SECTION === 'messaging') await messagingSection();
+  if (['all', 'messaging', 'forwarder', 'dispatcher'].includes(SECTION)) {
+    await messagingSection({ forwarder: SECTION !== 'dispatcher', dispatcher: SECTION !== 'forwarder' });
+  }
 }
 
 main().catch((error: Error) => {

@@ -8,12 +8,12 @@
 // What bounds the run is read from CPU time: the moto server is one Python
 // process (its threads share the GIL), so when it is busy close to one core
 // for the run it is the ceiling, whatever the consumer does.
-import { readFileSync } from 'node:fs';
 import { CreateTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { documentClient, dynamoDbClient } from '../../shared/aws/clients';
 import { startLocalSession } from '../local/session';
+import { cpuMsOf } from './process-cpu';
 import { generateBurst } from '../lib/event-generator';
 import { buildOracle, compareEntityItems, verifyProjection } from '../lib/oracle';
 import { replayLines } from '../lib/replay';
@@ -39,18 +39,6 @@ export interface EndToEndResult {
 }
 
 const BASELINE_TABLE = 'bench-baseline';
-
-/** utime + stime of a process, ms (Linux /proc; undefined elsewhere). */
-function cpuMsOf(pid: number | undefined): number | undefined {
-  if (!pid) return undefined;
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    // After "pid (comm) ": state is field 3, utime 14, stime 15 (1-based) → indexes 11 and 12 here.
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-  } catch {
-    return undefined;
-  }
-}
 
 async function scanAll(ddb: DynamoDBClient, table: string): Promise<Array<Record<string, unknown>>> {
   const items: Array<Record<string, unknown>> = [];

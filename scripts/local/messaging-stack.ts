@@ -95,6 +95,8 @@ export interface MessagingSession {
   tally(): ForwarderTally;
   /** Runs the token refresher bundle once (as its schedule does). */
   refreshToken(): Promise<{ refreshed: boolean; reason: string }>;
+  /** A dispatcher runner on the outbound queue (another one, or the first with dispatchers: false, e.g. once a backlog is queued). */
+  startDispatchers(mapping?: Partial<MappingSettings>): Promise<LocalEventSourceMapping>;
   /** An extra pair of forwarder runners (another "fleet"), e.g. to show that every instance shares one token. */
   startForwarders(mapping?: Partial<MappingSettings>): Promise<{ inbound: LocalEventSourceMapping; maintenance: LocalEventSourceMapping; stop(): Promise<void> }>;
   /** Resolves when the inbound, maintenance and outbound queues are empty and no batch is in flight. */
@@ -171,8 +173,9 @@ export async function startMessagingStack(options: MessagingStackOptions = {}): 
   };
 
   // The module has no dispatcher mapping variables yet: the forwarder's batch size, concurrency and timeout.
-  const startDispatcher = async () => {
-    const runner = new LocalEventSourceMapping(sqs, stack.queues.outbound, () => loadBundle<SQSEvent, SQSBatchResponse>(DISPATCHER_FUNCTION, dispatcherEnv), forwarderMappingSettings(d, options.mapping), {
+  const startDispatchers = async (mapping: Partial<MappingSettings> = {}) => {
+    const settings = forwarderMappingSettings(d, { ...options.mapping, ...mapping });
+    const runner = new LocalEventSourceMapping(sqs, stack.queues.outbound, () => loadBundle<SQSEvent, SQSBatchResponse>(DISPATCHER_FUNCTION, dispatcherEnv), settings, {
       functionName: dispatcherEnv.AWS_LAMBDA_FUNCTION_NAME!,
       region: LOCAL_REGION,
       account: LOCAL_ACCOUNT,
@@ -189,7 +192,7 @@ export async function startMessagingStack(options: MessagingStackOptions = {}): 
     // The refresher runs at start, as its schedule would before any message arrives.
     await refreshToken();
     if (options.forwarders !== false) mappings = await startForwarders();
-    if (options.dispatchers !== false) outboundMapping = await startDispatcher();
+    if (options.dispatchers !== false) outboundMapping = await startDispatchers();
     if (options.ingest !== false) ingest = await startIngestServer({ env: ingestEnvironment(stack), ...(options.ingestPort ? { port: options.ingestPort } : {}) });
   } catch (error) {
     clearInterval(refreshTimer);
@@ -224,6 +227,7 @@ export async function startMessagingStack(options: MessagingStackOptions = {}): 
     outboundTally: () => outboundTally,
     tally: () => tally,
     refreshToken,
+    startDispatchers,
     startForwarders,
     drained,
     summary: async () => ({ ...summarise(tally, (await dlqDepth(sqs, stack)) - dlqBaseline), outbound: { ...outboundTally } }),

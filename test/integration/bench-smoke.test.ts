@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ConsumerBenchResult } from '../../scripts/bench/consumer-bench';
+import type { DispatcherBenchReport } from '../../scripts/lib/dispatcher-bench';
 import { ROOT } from '../../scripts/local/moto';
 
 describe('make bench (smoke)', () => {
@@ -46,5 +47,35 @@ describe('make bench (smoke)', () => {
     const chart = readFileSync(join(outDir, svg!), 'utf8');
     expect(chart.startsWith('<svg')).toBe(true);
     expect(chart.trimEnd().endsWith('</svg>')).toBe(true);
+  }, 300_000);
+
+  it('runs the dispatcher part tiny (a burst through ingest, the bundle, the doubles) and writes its fields', () => {
+    const outDir = mkdtempSync(join(tmpdir(), 'bench-smoke-dispatcher-'));
+    const run = spawnSync('npx', ['tsx', 'scripts/bench.ts', '--smoke', '--section', 'dispatcher', '--out-dir', outDir], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, AWS_ENDPOINT_URL: '', AWS_ENDPOINT_URL_DYNAMODB: '', LOCAL_AWS_PORT: '' },
+      timeout: 280_000,
+    });
+    expect(run.status, run.stderr + run.stdout).toBe(0);
+    expect(run.stdout).toContain('bench dispatcher:');
+    expect(run.stdout).toMatch(/bound by /);
+    const json = readdirSync(outDir).find((f) => f.startsWith('messaging-') && f.endsWith('.json'));
+    expect(json).toBeTruthy();
+    const result = JSON.parse(readFileSync(join(outDir, json!), 'utf8')) as { machine: string; dispatcher: DispatcherBenchReport };
+    expect(result.machine).toMatch(/CPUs/);
+    const report = result.dispatcher;
+    expect(report).toMatchObject({ dynamoDb: 'stub', queuedVia: 'ingest', seconds: 1 });
+    expect(report.phases).toHaveLength(1);
+    expect(report.phases[0]!.boundBy.length).toBeGreaterThan(0);
+    expect(report.rows.map((r) => r.platform)).toEqual(['line', 'telegram', 'viber', 'whatsapp']);
+    for (const row of report.rows) {
+      // Every reply reached its platform once, in order, with its Delivered receipt; nothing refused.
+      expect(row.delivery, row.platform).toEqual({ expected: row.rates.sends, deliveredOnce: row.rates.sends, lost: 0, duplicated: 0, conversationsOutOfOrder: 0 });
+      expect(row.receiptsDelivered, row.platform).toBe(row.delivery.expected);
+      expect(row.rateRefusals, row.platform).toBe(0);
+      expect(row.maxOfRate, row.platform).toBeGreaterThan(0);
+    }
+    expect(report.rows.find((r) => r.platform === 'telegram')?.chatSpacing?.chats).toBeGreaterThan(0);
   }, 300_000);
 });
