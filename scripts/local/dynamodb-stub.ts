@@ -15,11 +15,13 @@
 //
 // Semantics kept: CreateTable (key schema), PutItem, UpdateItem, DeleteItem
 // with ConditionExpression (scripts/local/dynamodb-expressions.ts) and
-// ReturnValuesOnConditionCheckFailure, GetItem, BatchGetItem. Capacity is
+// ReturnValuesOnConditionCheckFailure, GetItem, BatchGetItem, BatchWriteItem
+// (puts and deletes), TransactWriteItems (conditional puts, all or nothing,
+// a cancellation reason per item). Capacity is
 // accounted as DynamoDB bills on demand: a write costs 1 WRU per started KiB of
 // the larger of the item before and after, a refused conditional write still
-// costs 1 WRU per started KiB of the stored item (at least 1), a strongly
-// consistent read 1 RRU per started 4 KiB.
+// costs 1 WRU per started KiB of the stored item (at least 1), a transactional
+// write twice that per item, a strongly consistent read 1 RRU per started 4 KiB.
 //
 // Latency model: log-normal, median `latencyMs` (4 ms default), shape `sigma`
 // (0.5: p95 ≈ 2.3× and p99 ≈ 3.2× the median), drawn per request from a seeded
@@ -158,6 +160,41 @@ export class DynamoDbStub {
     throw new ServiceError('ConditionalCheckFailedException', 'The conditional request failed', extra);
   }
 
+  /**
+   * Put items of a TransactWriteItems (the idempotency claims): every
+   * condition is checked before anything is written, and one refused
+   * condition cancels the whole transaction with a reason per item (the old
+   * item with it when ReturnValuesOnConditionCheckFailure is ALL_OLD).
+   */
+  private transactWrite(input: Record<string, unknown>, stats: OperationStats): Record<string, unknown> {
+    const items = (input.TransactItems ?? []) as Array<{ Put?: Record<string, unknown> }>;
+    const planned = items.map(({ Put }) => {
+      if (!Put) throw new ServiceError('UnknownOperationException', 'The stub implements only Put in TransactWriteItems');
+      const table = this.table(Put.TableName);
+      const key = this.keyOf(table, Put.Item as Item);
+      return { put: Put, table, key, before: table.items.get(key) };
+    });
+    if (new Set(planned.map((p) => `${String(p.put.TableName)}${p.key}`)).size !== planned.length) {
+      throw new ValidationError('Transaction request cannot include multiple operations on one item');
+    }
+    for (const p of planned) stats.writeUnits += TRANSACTION_UNIT_FACTOR * Math.max(1, Math.ceil(Math.max(itemBytes(p.before), itemBytes(p.put.Item as Item)) / 1024));
+    const reasons = planned.map((p) => {
+      const expression = p.put.ConditionExpression as string | undefined;
+      const scope = { names: (p.put.ExpressionAttributeNames ?? {}) as Record<string, string>, values: (p.put.ExpressionAttributeValues ?? {}) as Record<string, AttributeValue> };
+      if (!expression || evaluateCondition(expression, p.before, scope)) return { Code: 'None' };
+      return { Code: 'ConditionalCheckFailed', Message: 'The conditional request failed', ...(p.put.ReturnValuesOnConditionCheckFailure === 'ALL_OLD' && p.before ? { Item: p.before } : {}) };
+    });
+    if (reasons.some((r) => r.Code !== 'None')) {
+      stats.conditionFailed += 1;
+      throw new ServiceError('TransactionCanceledException', `Transaction cancelled, please refer cancellation reasons for specific reasons [${reasons.map((r) => r.Code).join(', ')}]`, { CancellationReasons: reasons });
+    }
+    for (const p of planned) {
+      p.table.items.set(p.key, p.put.Item as Item);
+      p.table.writes += 1;
+    }
+    return {};
+  }
+
   /** Applies one request; returns the response body. Synchronous: one request at a time touches the tables. */
   handle(operation: string, input: Record<string, unknown>): Record<string, unknown> {
     const stats = this.count(operation);
@@ -221,11 +258,35 @@ export class DynamoDbStub {
         }
         return { Responses, UnprocessedKeys: {} };
       }
+      case 'BatchWriteItem': {
+        // No condition expressions here (DynamoDB accepts none); every request is applied, UnprocessedItems stays empty.
+        const requested = (input.RequestItems ?? {}) as Record<string, Array<{ PutRequest?: { Item: Item }; DeleteRequest?: { Key: Item } }>>;
+        for (const [name, requests] of Object.entries(requested)) {
+          const table = this.table(name);
+          for (const request of requests) {
+            if (request.PutRequest) {
+              const key = this.keyOf(table, request.PutRequest.Item);
+              this.stored(table, key, table.items.get(key), request.PutRequest.Item, stats);
+            } else if (request.DeleteRequest) {
+              const key = this.keyOf(table, request.DeleteRequest.Key);
+              stats.writeUnits += Math.max(1, Math.ceil(itemBytes(table.items.get(key)) / 1024));
+              table.items.delete(key);
+              table.digests.delete(key);
+            }
+          }
+        }
+        return { UnprocessedItems: {} };
+      }
+      case 'TransactWriteItems':
+        return this.transactWrite(input, stats);
       default:
         throw new ServiceError('UnknownOperationException', `The stub does not implement ${operation}`);
     }
   }
 }
+
+/** A transactional write costs 2 WRU per started KiB of each item, whether the transaction commits or is cancelled. */
+const TRANSACTION_UNIT_FACTOR = 2;
 
 /** A read costs 1 RRU per started 4 KiB (strongly consistent), half that eventually consistent; a miss still costs the minimum. */
 const readUnits = (item: Item | undefined, consistent: boolean): number =>

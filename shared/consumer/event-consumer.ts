@@ -1,15 +1,13 @@
 // The event consumer's data flow: parse → deduplicate → project → report.
 // Powertools BatchProcessor turns per-record failures into the partial batch
-// response; Powertools idempotency, keyed on the Genesys content digest (not
-// the SQS messageId, which changes when EventBridge retries a delivery),
-// guards the projection; the conditional write itself makes stale events and
-// replays no-ops. A circuit breaker around the store fails records at once
+// response; idempotency, keyed on the Genesys content digest (not the SQS
+// messageId, which changes when EventBridge retries a delivery), guards the
+// projection for the whole batch in a few calls (batch-idempotency.ts, in
+// Powertools' record format); the conditional write itself makes stale events
+// and replays no-ops. A circuit breaker around the store fails records at once
 // while it is open, and each failed record is held invisible for as long as
 // its failure calls for (shared/resilience/retry-hint.ts).
-import { randomUUID } from 'node:crypto';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
@@ -22,6 +20,7 @@ import { isPermanentEventError } from '../resilience/errors';
 import { isIdempotencyInProgress, retryHint, type RetryHint, type RetryHintReason } from '../resilience/retry-hint';
 import type { OrderingHook } from '../ordering/buffer';
 import type { ConsumerConfig } from './config';
+import { createBatchIdempotency } from './batch-idempotency';
 import { deadLetter } from './dead-letter';
 import { backoffFailedRecords, visibilityDelays } from './retry-visibility';
 import { emptyTally, type BatchTally } from './tally';
@@ -40,13 +39,6 @@ export interface ConsumerDeps {
   catalogue?: TopicCatalogue;
 }
 
-/** Input of the idempotent step: the event plus a nonce that tells a fresh run from a replayed result. */
-type ProjectionRequest = GenesysEvent & { attempt: string };
-interface ProjectionResult {
-  outcome: ProjectionOutcome;
-  attempt: string;
-}
-
 /** One invocation's state; nothing outlives the batch it belongs to. */
 interface BatchState {
   tally: BatchTally;
@@ -54,31 +46,39 @@ interface BatchState {
   holds: Map<string, RetryHint>;
   /** Entity of each handled record (projected, stale or duplicate), for the ordering buffer's release triggers. */
   handled: Map<string, string>;
+  /** How long a claim locks its key: the invocation's remaining time, at most config.idempotencyInProgressSeconds. */
+  lockMs: number;
 }
 
 export function createEventConsumer({ config, logger, dynamoDb, sqs, storeBreaker, ordering, catalogue = builtInCatalogue() }: ConsumerDeps) {
   const processor = new BatchProcessor(EventType.SQS);
-  const idempotencyConfig = new IdempotencyConfig({
-    // The content digest, re-keyed per EventBridge replay (GenesysEvent.idempotencyKey).
-    eventKeyJmesPath: 'idempotencyKey',
-    expiresAfterSeconds: config.idempotencyTtlSeconds,
-  });
-  const project = async (request: ProjectionRequest): Promise<ProjectionResult> => {
-    const outcome = await projectEvent(dynamoDb, config.projectionTable, request);
+  const project = async (event: GenesysEvent): Promise<ProjectionOutcome> => {
+    const outcome = await projectEvent(dynamoDb, config.projectionTable, event);
     // Inside the idempotent step, so each content enters the buffer once,
     // stale or not; a failure here retries the record (shared/ordering/buffer.ts).
-    if (ordering) await ordering.buffer(request);
-    return { outcome, attempt: request.attempt };
+    if (ordering) await ordering.buffer(event);
+    return outcome;
   };
   // Pure projection (IDEMPOTENCY_ENABLED=false, config.ts): the conditional
   // write alone; a duplicate then reads as stale (and, with the ordering
   // buffer on, is buffered again: its write is keyed by the order key).
-  const projectOnce = config.idempotencyEnabled
-    ? makeIdempotent(project, {
-        persistenceStore: new DynamoDBPersistenceLayer({ tableName: config.idempotencyTable, awsSdkV3Client: dynamoDb }),
-        config: idempotencyConfig,
-      })
-    : project;
+  const idempotency = config.idempotencyEnabled
+    ? createBatchIdempotency(dynamoDb, { tableName: config.idempotencyTable, keyPrefix: config.functionName, expiresAfterSeconds: config.idempotencyTtlSeconds })
+    : undefined;
+  const projectOnce = async (event: GenesysEvent, lockMs: number): Promise<ProjectionOutcome | 'duplicate'> => {
+    if (!idempotency) return project(event);
+    const claim = await idempotency.claim(event.idempotencyKey, lockMs);
+    if (claim.duplicate) return 'duplicate';
+    let outcome: ProjectionOutcome;
+    try {
+      outcome = await project(event);
+    } catch (error) {
+      claim.release();
+      throw error;
+    }
+    await claim.complete(outcome);
+    return outcome;
+  };
   const breaker: StoreBreaker =
     storeBreaker ??
     createStoreBreaker(
@@ -107,12 +107,14 @@ export function createEventConsumer({ config, logger, dynamoDb, sqs, storeBreake
     }
     // The detail-type chose the catalogue entry (it is what the rules routed by); a topicName that does not follow it is counted, not refused.
     if (event.topicMismatch) tally.topicMismatch += 1;
-    const attempt = randomUUID();
-    let result: ProjectionResult;
+    let outcome: ProjectionOutcome | 'duplicate';
     try {
       // While the circuit is open this throws BrokenCircuitError at once: no
-      // DynamoDB call, neither idempotency nor projection.
-      result = await breaker.execute(() => projectOnce({ ...event, attempt }));
+      // DynamoDB call, neither idempotency nor projection. Each record is one
+      // execution of the breaker, as before idempotency became batch-wide: a
+      // failed batch-wide call fails every record it covered, so the breaker
+      // judges the same failure ratio per record.
+      outcome = await breaker.execute(() => projectOnce(event, batch.lockMs));
     } catch (error) {
       if (isBrokenCircuit(error)) tally.shortCircuited += 1;
       const hint = retryHint(error, {
@@ -137,7 +139,6 @@ export function createEventConsumer({ config, logger, dynamoDb, sqs, storeBreake
       });
       throw error;
     }
-    const outcome = result.attempt === attempt ? result.outcome : 'duplicate';
     if (outcome === 'applied') tally.projected += 1;
     else if (outcome === 'stale') tally.stale += 1;
     else tally.duplicate += 1;
@@ -154,12 +155,12 @@ export function createEventConsumer({ config, logger, dynamoDb, sqs, storeBreake
 
   return async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
     logger.addContext(context);
-    // Powertools locks a key in progress for the remaining time it reads here.
-    idempotencyConfig.registerLambdaContext({
-      ...context,
-      getRemainingTimeInMillis: () => Math.min(context.getRemainingTimeInMillis(), config.idempotencyInProgressSeconds * 1000),
-    });
-    const batch: BatchState = { tally: emptyTally(), holds: new Map(), handled: new Map() };
+    const batch: BatchState = {
+      tally: emptyTally(),
+      holds: new Map(),
+      handled: new Map(),
+      lockMs: Math.min(context.getRemainingTimeInMillis(), config.idempotencyInProgressSeconds * 1000),
+    };
     const { tally } = batch;
     tally.received = event.Records.length;
     const openedBefore = breaker.transitions.open;

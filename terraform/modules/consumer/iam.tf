@@ -55,14 +55,17 @@ data "aws_iam_policy_document" "consumer" {
     resources = [aws_dynamodb_table.projection.arn]
   }
 
+  # Batch-level idempotency (shared/consumer/batch-idempotency.ts): one
+  # BatchGetItem of a batch's keys, the claims as one TransactWriteItems of
+  # conditional puts (authorised as dynamodb:PutItem per item), completions
+  # and released claims as one BatchWriteItem.
   statement {
     sid    = "RecordIdempotency"
     effect = "Allow"
     actions = [
-      "dynamodb:DeleteItem",
-      "dynamodb:GetItem",
+      "dynamodb:BatchGetItem",
+      "dynamodb:BatchWriteItem",
       "dynamodb:PutItem",
-      "dynamodb:UpdateItem",
     ]
     resources = [aws_dynamodb_table.idempotency.arn]
   }
