@@ -116,6 +116,17 @@ export function forwarderMappingSettings(defaults: MessagingDefaults, overrides:
   };
 }
 
+/** The module's dispatcher mapping on the outbound queue (dispatcher_* variables). */
+export function dispatcherMappingSettings(defaults: MessagingDefaults, overrides: Partial<MappingSettings> = {}): MappingSettings {
+  return {
+    batchSize: defaults.dispatcher_batch_size,
+    batchingWindowMs: 0,
+    maxConcurrency: defaults.dispatcher_maximum_concurrency,
+    functionTimeoutMs: defaults.dispatcher_timeout_seconds * 1000,
+    ...overrides,
+  };
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function startMessagingStack(options: MessagingStackOptions = {}): Promise<MessagingSession> {
@@ -172,9 +183,8 @@ export async function startMessagingStack(options: MessagingStackOptions = {}): 
     return { ...pair, stop: async () => void (await Promise.all([pair.inbound.stop(), pair.maintenance.stop()])) };
   };
 
-  // The module has no dispatcher mapping variables yet: the forwarder's batch size, concurrency and timeout.
   const startDispatchers = async (mapping: Partial<MappingSettings> = {}) => {
-    const settings = forwarderMappingSettings(d, { ...options.mapping, ...mapping });
+    const settings = dispatcherMappingSettings(d, { ...options.mapping, ...mapping });
     const runner = new LocalEventSourceMapping(sqs, stack.queues.outbound, () => loadBundle<SQSEvent, SQSBatchResponse>(DISPATCHER_FUNCTION, dispatcherEnv), settings, {
       functionName: dispatcherEnv.AWS_LAMBDA_FUNCTION_NAME!,
       region: LOCAL_REGION,

@@ -11,6 +11,7 @@ import { CreateBucketCommand, PutBucketEncryptionCommand, PutBucketLifecycleConf
 import { CreateSecretCommand, DescribeSecretCommand, PutSecretValueCommand, ResourceExistsException, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { secretsManagerClient } from '../../shared/aws/clients';
 import { readVariableDefaults, TERRAFORM_DIR } from '../../shared/config/stack-spec';
+import { SEND_RATE_ENV, TELEGRAM_CHAT_RATE_ENV } from '../../shared/messaging/dispatcher/config';
 import { MESSAGING_ENV, type GenesysOAuthSecret, type PlatformCredentials, type WebhookSecrets } from '../../shared/messaging/contract';
 import { LOCAL_ACCOUNT } from './aws-env';
 import { LOCAL_WEBHOOK_SECRETS } from './messaging-secrets';
@@ -28,8 +29,14 @@ export interface FifoQueueRef {
 
 export type LocalMessagingQueues = Record<MessagingQueue, FifoQueueRef & { dlq: FifoQueueRef }>;
 
-/** As the module's defaults: messaging_max_receive_count, forwarder timeout x 6. */
-export const LOCAL_MESSAGING_QUEUE_SETTINGS = { maxReceiveCount: 5, visibilityTimeoutSeconds: 180 };
+/**
+ * As the module's defaults: messaging_max_receive_count, forwarder timeout x 6
+ * (inbound, maintenance), dispatcher timeout x 6 (outbound; unset: the same).
+ */
+export const LOCAL_MESSAGING_QUEUE_SETTINGS: { maxReceiveCount: number; visibilityTimeoutSeconds: number; outboundVisibilityTimeoutSeconds?: number } = {
+  maxReceiveCount: 5,
+  visibilityTimeoutSeconds: 180,
+};
 
 const FIFO_ATTRIBUTES = {
   FifoQueue: 'true',
@@ -50,12 +57,12 @@ export async function provisionMessagingQueues(
   settings: Partial<typeof LOCAL_MESSAGING_QUEUE_SETTINGS> = {},
   sqs: SQSClient = new SQSClient({}),
 ): Promise<LocalMessagingQueues> {
-  const { maxReceiveCount, visibilityTimeoutSeconds } = { ...LOCAL_MESSAGING_QUEUE_SETTINGS, ...settings };
+  const { maxReceiveCount, visibilityTimeoutSeconds, outboundVisibilityTimeoutSeconds } = { ...LOCAL_MESSAGING_QUEUE_SETTINGS, ...settings };
   const queues = {} as LocalMessagingQueues;
   for (const queue of MESSAGING_QUEUES) {
     const dlq = await createFifo(sqs, `${namePrefix}-${queue}-dlq.fifo`, { MessageRetentionPeriod: '1209600' });
     const work = await createFifo(sqs, `${namePrefix}-${queue}.fifo`, {
-      VisibilityTimeout: String(visibilityTimeoutSeconds),
+      VisibilityTimeout: String(queue === 'outbound' ? (outboundVisibilityTimeoutSeconds ?? visibilityTimeoutSeconds) : visibilityTimeoutSeconds),
       RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount }),
     });
     queues[queue] = { ...work, dlq };
@@ -90,6 +97,14 @@ const MESSAGING_NUMBERS = [
   'forwarder_batch_size',
   'forwarder_timeout_seconds',
   'forwarder_maximum_concurrency',
+  'dispatcher_batch_size',
+  'dispatcher_timeout_seconds',
+  'dispatcher_maximum_concurrency',
+  'line_send_rate_per_second',
+  'telegram_send_rate_per_second',
+  'telegram_chat_send_rate_per_second',
+  'viber_send_rate_per_second',
+  'whatsapp_send_rate_per_second',
   'messaging_max_receive_count',
   'messaging_message_retention_seconds',
   'genesys_rate_limit_per_minute',
@@ -169,6 +184,7 @@ export async function provisionMessagingStack(
   const queues = await provisionMessagingQueues(p, {
     maxReceiveCount: defaults.messaging_max_receive_count,
     visibilityTimeoutSeconds: defaults.forwarder_timeout_seconds * 6,
+    outboundVisibilityTimeoutSeconds: defaults.dispatcher_timeout_seconds * 6,
   });
 
   const ddb = new DynamoDBClient({});
@@ -265,9 +281,10 @@ export function forwarderEnvironment(
 }
 
 /**
- * The dispatcher's environment: the forwarder's Genesys side (same token
- * secret, same rate-limit bucket, same breaker settings) plus the outbound
- * queue, its DLQ and the maxReceiveCount at which it posts the Failed receipt.
+ * The dispatcher's environment (module: functions.tf): the forwarder's
+ * Genesys side (same token secret, same rate-limit bucket, same breaker
+ * settings) plus the outbound queue, its DLQ, the maxReceiveCount at which it
+ * posts the Failed receipt and the module's send rates.
  */
 export function dispatcherEnvironment(
   stack: LocalMessagingStack,
@@ -275,7 +292,13 @@ export function dispatcherEnvironment(
   overrides: Record<string, string> = {},
 ): Record<string, string> {
   const d = stack.defaults;
-  const { [MESSAGING_ENV.inboundQueueUrl]: _inbound, [MESSAGING_ENV.maintenanceQueueUrl]: _maintenance, [MESSAGING_ENV.inboundDlqUrl]: _dlq, ...genesysSide } = forwarderEnvironment(stack, urls);
+  const {
+    [MESSAGING_ENV.inboundQueueUrl]: _inbound,
+    [MESSAGING_ENV.maintenanceQueueUrl]: _maintenance,
+    [MESSAGING_ENV.inboundDlqUrl]: _dlq,
+    [MESSAGING_ENV.lineDataApiUrl]: _lineData,
+    ...genesysSide
+  } = forwarderEnvironment(stack, urls);
   return {
     ...genesysSide,
     POWERTOOLS_SERVICE_NAME: 'messaging-dispatcher',
@@ -283,6 +306,11 @@ export function dispatcherEnvironment(
     [MESSAGING_ENV.outboundQueueUrl]: stack.queues.outbound.url,
     [MESSAGING_ENV.outboundDlqUrl]: stack.queues.outbound.dlq.url,
     MAX_RECEIVE_COUNT: String(d.messaging_max_receive_count),
+    [SEND_RATE_ENV.line]: String(d.line_send_rate_per_second),
+    [SEND_RATE_ENV.telegram]: String(d.telegram_send_rate_per_second),
+    [SEND_RATE_ENV.viber]: String(d.viber_send_rate_per_second),
+    [SEND_RATE_ENV.whatsapp]: String(d.whatsapp_send_rate_per_second),
+    [TELEGRAM_CHAT_RATE_ENV]: String(d.telegram_chat_send_rate_per_second),
     ...overrides,
   };
 }

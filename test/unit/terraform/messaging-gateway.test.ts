@@ -24,6 +24,8 @@ import {
   validationErrors,
 } from '../../../scripts/terraform/messaging-contracts';
 import { ARTEFACTS } from '../../../scripts/terraform/preflight';
+import { dispatcherMappingSettings } from '../../../scripts/local/messaging-stack';
+import { dispatcherEnvironment, LOCAL_INTEGRATION_ID, readMessagingDefaults, type LocalMessagingStack } from '../../../scripts/local/provision-messaging';
 import { allResources, blocks } from '../../../scripts/terraform/model';
 import { MESSAGING_ENV, PLATFORMS } from '../../../shared/messaging/contract';
 import { DEFAULT_SEND_RATES, DEFAULT_TELEGRAM_CHAT_RATE, SEND_RATE_ENV, TELEGRAM_CHAT_RATE_ENV, readDispatcherConfig } from '../../../shared/messaging/dispatcher/config';
@@ -428,6 +430,46 @@ describe('messaging gateway: one source of defaults', async () => {
     // Root variables that serve the whole stack (log retention, alarms, protection) keep their own defaults.
     if (['log_retention_days', 'alarm_actions', 'table_deletion_protection'].includes(name)) return;
     expect(rootDecl.body.default).toEqual(moduleDefault);
+  });
+});
+
+describe('the local stack runs the dispatcher as the module deploys it', async () => {
+  const { root } = await loadTerraform([], ENABLED);
+  const defaults = await readMessagingDefaults();
+  const url = (name: string) => `http://127.0.0.1:1/000000000000/${name}`;
+  const queue = (name: string) => ({ url: url(`${name}.fifo`), arn: `arn:aws:sqs:eu-west-1:000000000000:${name}.fifo`, dlq: { url: url(`${name}-dlq.fifo`), arn: `arn:aws:sqs:eu-west-1:000000000000:${name}-dlq.fifo` } });
+  const stack: LocalMessagingStack = {
+    defaults,
+    queues: { inbound: queue('inbound'), outbound: queue('outbound'), maintenance: queue('maintenance') },
+    stateTable: 'state',
+    attachmentBucket: 'bucket',
+    secrets: { webhook: 'webhook', genesysOAuth: 'oauth', genesysToken: 'token', platformCredentials: 'credentials' },
+    integrationId: LOCAL_INTEGRATION_ID,
+  };
+  const local = dispatcherEnvironment(stack, {
+    genesysUrl: 'http://127.0.0.1:2',
+    platformApis: { lineApiUrl: 'http://127.0.0.1:3', lineDataApiUrl: 'http://127.0.0.1:3', telegramApiUrl: 'http://127.0.0.1:3', viberApiUrl: 'http://127.0.0.1:3', whatsappApiUrl: 'http://127.0.0.1:3' },
+  });
+  const deployed = functionEnvironment(root, 'dispatcher');
+  const E = MESSAGING_ENV;
+
+  it('with the same environment names (the local-only S3 path style and function name aside; the Viber sender name is the code default)', () => {
+    const localOnly = ['AWS_LAMBDA_FUNCTION_NAME', 'S3_FORCE_PATH_STYLE'];
+    expect(Object.keys(local).filter((n) => !localOnly.includes(n)).sort()).toEqual(Object.keys(deployed).filter((n) => n !== 'VIBER_SENDER_NAME').sort());
+  });
+
+  it('with the same settings: rates, MAX_RECEIVE_COUNT, Genesys limit and breaker, attachment limits', () => {
+    const settings = [...Object.values(SEND_RATE_ENV), TELEGRAM_CHAT_RATE_ENV, 'MAX_RECEIVE_COUNT', E.rateLimitPerMinute, E.breakerFailureThreshold, E.breakerWindowSeconds, E.breakerHalfOpenAfterSeconds, E.maxAttachmentBytes, E.attachmentUrlTtlSeconds];
+    expect(Object.fromEntries(settings.map((n) => [n, local[n]]))).toEqual(Object.fromEntries(settings.map((n) => [n, deployed[n]])));
+  });
+
+  it('and the same mapping and outbound visibility', () => {
+    const mapping = messagingModule(root).resources().find((r) => r.type === 'aws_lambda_event_source_mapping' && r.name === 'dispatcher')!;
+    const fn = messagingModule(root).resources().find((r) => r.type === 'aws_lambda_function' && r.name === 'dispatcher')!;
+    const settings = dispatcherMappingSettings(defaults);
+    expect(settings).toEqual({ batchSize: mapping.arg('batch_size'), batchingWindowMs: 0, maxConcurrency: mapping.eval(blocks(mapping.block.body, 'scaling_config')[0]!.maximum_concurrency), functionTimeoutMs: (fn.arg('timeout') as number) * 1000 });
+    const outbound = messagingModule(root).resources().find((q) => q.type === 'aws_sqs_queue' && q.name === 'work' && q.key === 'outbound')!;
+    expect(outbound.arg('visibility_timeout_seconds')).toBe(defaults.dispatcher_timeout_seconds * 6);
   });
 });
 
