@@ -344,7 +344,7 @@ export async function runDispatcherBench(options: DispatcherBenchOptions): Promi
       try {
         // The module's state table, keyed as provisioned (an existing one from an earlier phase was emptied by reset).
         if (stub) await stub.createTable(session.stack.stateTable, 'id').catch(() => undefined);
-        instances = options.instances ?? session.stack.defaults.forwarder_maximum_concurrency;
+        instances = options.instances ?? session.stack.defaults.dispatcher_maximum_concurrency;
         const queueStart = Date.now();
         progress(`dispatcher: queueing ${burst.total} signed Genesys webhooks through ingest (${phase.map((p) => `${p} ${options.rates[p]}/s × ${options.seconds} s over ${burst.conversations.get(p)} conversations`).join('; ')})`);
         for (const round of burst.rounds) await postAll(session.ingestUrl!, round, options.postConcurrency ?? 16);
