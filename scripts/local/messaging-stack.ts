@@ -106,26 +106,22 @@ export interface MessagingSession {
 }
 
 /** Lambda's FIFO mapping settings from the module's variables: no batching window on FIFO. */
-export function forwarderMappingSettings(defaults: MessagingDefaults, overrides: Partial<MappingSettings> = {}): MappingSettings {
+/** The module's mapping of a consumer (forwarder_* or dispatcher_* variables): FIFO, so no batching window. */
+function moduleMappingSettings(consumer: 'forwarder' | 'dispatcher', defaults: MessagingDefaults, overrides: Partial<MappingSettings>): MappingSettings {
   return {
-    batchSize: defaults.forwarder_batch_size,
+    batchSize: defaults[`${consumer}_batch_size`],
     batchingWindowMs: 0,
-    maxConcurrency: defaults.forwarder_maximum_concurrency,
-    functionTimeoutMs: defaults.forwarder_timeout_seconds * 1000,
+    maxConcurrency: defaults[`${consumer}_maximum_concurrency`],
+    functionTimeoutMs: defaults[`${consumer}_timeout_seconds`] * 1000,
     ...overrides,
   };
 }
 
-/** The module's dispatcher mapping on the outbound queue (dispatcher_* variables). */
-export function dispatcherMappingSettings(defaults: MessagingDefaults, overrides: Partial<MappingSettings> = {}): MappingSettings {
-  return {
-    batchSize: defaults.dispatcher_batch_size,
-    batchingWindowMs: 0,
-    maxConcurrency: defaults.dispatcher_maximum_concurrency,
-    functionTimeoutMs: defaults.dispatcher_timeout_seconds * 1000,
-    ...overrides,
-  };
-}
+/** The forwarder's mappings on the inbound and maintenance queues. */
+export const forwarderMappingSettings = (defaults: MessagingDefaults, overrides: Partial<MappingSettings> = {}): MappingSettings => moduleMappingSettings('forwarder', defaults, overrides);
+
+/** The dispatcher's mapping on the outbound queue. */
+export const dispatcherMappingSettings = (defaults: MessagingDefaults, overrides: Partial<MappingSettings> = {}): MappingSettings => moduleMappingSettings('dispatcher', defaults, overrides);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

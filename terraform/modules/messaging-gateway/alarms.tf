@@ -39,17 +39,30 @@ resource "aws_cloudwatch_metric_alarm" "queue_not_empty" {
   ok_actions         = var.alarm_actions
 }
 
-resource "aws_cloudwatch_metric_alarm" "inbound_oldest_message" {
-  alarm_name          = "${var.name_prefix}-inbound-oldest-message"
-  alarm_description   = "Customer messages wait in ${aws_sqs_queue.work["inbound"].name} for over ${var.inbound_oldest_message_alarm_seconds} s: Genesys is slow or rate-limiting, or the forwarder is failing."
+# Messages waiting too long in a work queue: customers' messages not reaching
+# Genesys (inbound), agents' replies not reaching the customer (outbound).
+resource "aws_cloudwatch_metric_alarm" "oldest_message" {
+  for_each = {
+    inbound = {
+      threshold   = var.inbound_oldest_message_alarm_seconds
+      description = "Customer messages wait in ${aws_sqs_queue.work["inbound"].name} for over ${var.inbound_oldest_message_alarm_seconds} s: Genesys is slow or rate-limiting, or the forwarder is failing."
+    }
+    outbound = {
+      threshold   = var.outbound_oldest_message_alarm_seconds
+      description = "Agent replies wait in ${aws_sqs_queue.work["outbound"].name} for over ${var.outbound_oldest_message_alarm_seconds} s: a platform is throttling or failing, a send rate is set too low, or the dispatcher is failing (its batch summaries name the platform)."
+    }
+  }
+
+  alarm_name          = "${var.name_prefix}-${each.key}-oldest-message"
+  alarm_description   = each.value.description
   namespace           = "AWS/SQS"
   metric_name         = "ApproximateAgeOfOldestMessage"
-  dimensions          = { QueueName = aws_sqs_queue.work["inbound"].name }
+  dimensions          = { QueueName = aws_sqs_queue.work[each.key].name }
   statistic           = "Maximum"
   period              = 60
   evaluation_periods  = 5
   datapoints_to_alarm = 3
-  threshold           = var.inbound_oldest_message_alarm_seconds
+  threshold           = each.value.threshold
   comparison_operator = "GreaterThanThreshold"
   treat_missing_data  = "notBreaching"
   actions_enabled     = true
@@ -57,22 +70,11 @@ resource "aws_cloudwatch_metric_alarm" "inbound_oldest_message" {
   ok_actions          = var.alarm_actions
 }
 
-resource "aws_cloudwatch_metric_alarm" "outbound_oldest_message" {
-  alarm_name          = "${var.name_prefix}-outbound-oldest-message"
-  alarm_description   = "Agent replies wait in ${aws_sqs_queue.work["outbound"].name} for over ${var.outbound_oldest_message_alarm_seconds} s: a platform is throttling or failing, a send rate is set too low, or the dispatcher is failing (its batch summaries name the platform)."
-  namespace           = "AWS/SQS"
-  metric_name         = "ApproximateAgeOfOldestMessage"
-  dimensions          = { QueueName = aws_sqs_queue.work["outbound"].name }
-  statistic           = "Maximum"
-  period              = 60
-  evaluation_periods  = 5
-  datapoints_to_alarm = 3
-  threshold           = var.outbound_oldest_message_alarm_seconds
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  actions_enabled     = true
-  alarm_actions       = var.alarm_actions
-  ok_actions          = var.alarm_actions
+# The inbound alarm was a resource of its own before the outbound one came:
+# keep it rather than replace it.
+moved {
+  from = aws_cloudwatch_metric_alarm.inbound_oldest_message
+  to   = aws_cloudwatch_metric_alarm.oldest_message["inbound"]
 }
 
 resource "aws_cloudwatch_metric_alarm" "function_errors" {

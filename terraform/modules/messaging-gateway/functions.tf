@@ -17,6 +17,31 @@ locals {
   common_environment = {
     POWERTOOLS_LOG_LEVEL = var.log_level
   }
+
+  # The forwarder and the dispatcher call Genesys with the one shared token
+  # (a 401 makes either log in once itself, under the refresher's lease),
+  # through the one Genesys rate-limit bucket with the same breaker settings,
+  # keep their state in the state table, call the platforms' APIs with the
+  # platform credentials and stream attachments through the bucket.
+  genesys_and_platform_caller_environment = {
+    GENESYS_TOKEN_SECRET_ARN                = aws_secretsmanager_secret.genesys_token.arn
+    GENESYS_OAUTH_SECRET_ARN                = aws_secretsmanager_secret.genesys_oauth.arn
+    GENESYS_LOGIN_URL                       = local.genesys_login_url
+    GENESYS_API_URL                         = local.genesys_api_url
+    GENESYS_INTEGRATION_ID                  = var.genesys_integration_id
+    GENESYS_RATE_LIMIT_PER_MINUTE           = tostring(var.genesys_rate_limit_per_minute)
+    GENESYS_BREAKER_FAILURE_THRESHOLD       = tostring(var.genesys_breaker_failure_threshold)
+    GENESYS_BREAKER_WINDOW_SECONDS          = tostring(var.genesys_breaker_window_seconds)
+    GENESYS_BREAKER_HALF_OPEN_AFTER_SECONDS = tostring(var.genesys_breaker_half_open_after_seconds)
+    MESSAGING_STATE_TABLE                   = aws_dynamodb_table.state.name
+    PLATFORM_CREDENTIALS_SECRET_ARN         = aws_secretsmanager_secret.platform_credentials.arn
+    ATTACHMENT_BUCKET                       = aws_s3_bucket.attachments.bucket
+    MAX_ATTACHMENT_BYTES                    = tostring(var.max_attachment_bytes)
+    ATTACHMENT_URL_TTL_SECONDS              = tostring(var.attachment_url_ttl_seconds)
+    TELEGRAM_API_URL                        = var.platform_api_urls.telegram
+    VIBER_API_URL                           = var.platform_api_urls.viber
+    WHATSAPP_API_URL                        = var.platform_api_urls.whatsapp
+  }
 }
 
 # --- ingest: webhook -> verify -> FIFO queue; no downstream call ------------------
@@ -96,31 +121,13 @@ resource "aws_lambda_function" "forwarder" {
   kms_key_arn      = var.kms_key_arn
 
   environment {
-    variables = merge(local.common_environment, {
-      POWERTOOLS_SERVICE_NAME         = "messaging-forwarder"
-      INBOUND_QUEUE_URL               = aws_sqs_queue.work["inbound"].url
-      MAINTENANCE_QUEUE_URL           = aws_sqs_queue.work["maintenance"].url
-      INBOUND_DLQ_URL                 = aws_sqs_queue.dlq["inbound"].url
-      GENESYS_TOKEN_SECRET_ARN        = aws_secretsmanager_secret.genesys_token.arn
-      PLATFORM_CREDENTIALS_SECRET_ARN = aws_secretsmanager_secret.platform_credentials.arn
-      # A 401 makes the forwarder log in once itself (under the refresher's lease).
-      GENESYS_OAUTH_SECRET_ARN                = aws_secretsmanager_secret.genesys_oauth.arn
-      GENESYS_LOGIN_URL                       = local.genesys_login_url
-      MESSAGING_STATE_TABLE                   = aws_dynamodb_table.state.name
-      ATTACHMENT_BUCKET                       = aws_s3_bucket.attachments.bucket
-      GENESYS_API_URL                         = local.genesys_api_url
-      GENESYS_INTEGRATION_ID                  = var.genesys_integration_id
-      GENESYS_RATE_LIMIT_PER_MINUTE           = tostring(var.genesys_rate_limit_per_minute)
-      MAX_ATTACHMENT_BYTES                    = tostring(var.max_attachment_bytes)
-      ATTACHMENT_URL_TTL_SECONDS              = tostring(var.attachment_url_ttl_seconds)
-      GENESYS_BREAKER_FAILURE_THRESHOLD       = tostring(var.genesys_breaker_failure_threshold)
-      GENESYS_BREAKER_WINDOW_SECONDS          = tostring(var.genesys_breaker_window_seconds)
-      GENESYS_BREAKER_HALF_OPEN_AFTER_SECONDS = tostring(var.genesys_breaker_half_open_after_seconds)
-      # LINE_API_URL (messaging API, not content) is the dispatcher's.
+    variables = merge(local.common_environment, local.genesys_and_platform_caller_environment, {
+      POWERTOOLS_SERVICE_NAME = "messaging-forwarder"
+      INBOUND_QUEUE_URL       = aws_sqs_queue.work["inbound"].url
+      MAINTENANCE_QUEUE_URL   = aws_sqs_queue.work["maintenance"].url
+      INBOUND_DLQ_URL         = aws_sqs_queue.dlq["inbound"].url
+      # LINE media comes from the content host; LINE_API_URL (sending) is the dispatcher's.
       LINE_DATA_API_URL = var.platform_api_urls.line_data
-      TELEGRAM_API_URL  = var.platform_api_urls.telegram
-      VIBER_API_URL     = var.platform_api_urls.viber
-      WHATSAPP_API_URL  = var.platform_api_urls.whatsapp
     })
   }
 
@@ -187,40 +194,20 @@ resource "aws_lambda_function" "dispatcher" {
   # function timeout, backoff, idempotency window): test/unit/terraform lists
   # them.
   environment {
-    variables = merge(local.common_environment, {
+    variables = merge(local.common_environment, local.genesys_and_platform_caller_environment, {
       POWERTOOLS_SERVICE_NAME = "messaging-dispatcher"
       OUTBOUND_QUEUE_URL      = aws_sqs_queue.work["outbound"].url
       # The dispatcher dead-letters on the queue's last receive itself, after
       # the Failed receipt: the same count as the redrive policy.
-      OUTBOUND_DLQ_URL                = aws_sqs_queue.dlq["outbound"].url
-      MAX_RECEIVE_COUNT               = tostring(var.messaging_max_receive_count)
-      MESSAGING_STATE_TABLE           = aws_dynamodb_table.state.name
-      ATTACHMENT_BUCKET               = aws_s3_bucket.attachments.bucket
-      PLATFORM_CREDENTIALS_SECRET_ARN = aws_secretsmanager_secret.platform_credentials.arn
-      # Receipts go through the forwarder's token, Genesys rate-limit bucket
-      # and breaker settings; a 401 makes the dispatcher log in once itself
-      # (under the refresher's lease), as the forwarder does.
-      GENESYS_TOKEN_SECRET_ARN                = aws_secretsmanager_secret.genesys_token.arn
-      GENESYS_OAUTH_SECRET_ARN                = aws_secretsmanager_secret.genesys_oauth.arn
-      GENESYS_LOGIN_URL                       = local.genesys_login_url
-      GENESYS_API_URL                         = local.genesys_api_url
-      GENESYS_INTEGRATION_ID                  = var.genesys_integration_id
-      GENESYS_RATE_LIMIT_PER_MINUTE           = tostring(var.genesys_rate_limit_per_minute)
-      GENESYS_BREAKER_FAILURE_THRESHOLD       = tostring(var.genesys_breaker_failure_threshold)
-      GENESYS_BREAKER_WINDOW_SECONDS          = tostring(var.genesys_breaker_window_seconds)
-      GENESYS_BREAKER_HALF_OPEN_AFTER_SECONDS = tostring(var.genesys_breaker_half_open_after_seconds)
-      MAX_ATTACHMENT_BYTES                    = tostring(var.max_attachment_bytes)
-      ATTACHMENT_URL_TTL_SECONDS              = tostring(var.attachment_url_ttl_seconds)
-      LINE_API_URL                            = var.platform_api_urls.line
-      TELEGRAM_API_URL                        = var.platform_api_urls.telegram
-      VIBER_API_URL                           = var.platform_api_urls.viber
-      WHATSAPP_API_URL                        = var.platform_api_urls.whatsapp
-      LINE_SEND_RATE_PER_SECOND               = tostring(var.line_send_rate_per_second)
-      TELEGRAM_SEND_RATE_PER_SECOND           = tostring(var.telegram_send_rate_per_second)
-      TELEGRAM_CHAT_SEND_RATE_PER_SECOND      = tostring(var.telegram_chat_send_rate_per_second)
-      VIBER_SEND_RATE_PER_SECOND              = tostring(var.viber_send_rate_per_second)
-      WHATSAPP_SEND_RATE_PER_SECOND           = tostring(var.whatsapp_send_rate_per_second)
-      VIBER_SENDER_NAME                       = var.viber_sender_name
+      OUTBOUND_DLQ_URL                   = aws_sqs_queue.dlq["outbound"].url
+      MAX_RECEIVE_COUNT                  = tostring(var.messaging_max_receive_count)
+      LINE_API_URL                       = var.platform_api_urls.line
+      LINE_SEND_RATE_PER_SECOND          = tostring(var.line_send_rate_per_second)
+      TELEGRAM_SEND_RATE_PER_SECOND      = tostring(var.telegram_send_rate_per_second)
+      TELEGRAM_CHAT_SEND_RATE_PER_SECOND = tostring(var.telegram_chat_send_rate_per_second)
+      VIBER_SEND_RATE_PER_SECOND         = tostring(var.viber_send_rate_per_second)
+      WHATSAPP_SEND_RATE_PER_SECOND      = tostring(var.whatsapp_send_rate_per_second)
+      VIBER_SENDER_NAME                  = var.viber_sender_name
     })
   }
 

@@ -54,6 +54,47 @@ data "aws_iam_policy_document" "function_common" {
   }
 }
 
+# What the forwarder and the dispatcher both need (functions.tf
+# genesys_and_platform_caller_environment): the shared Genesys token, the
+# platform credentials, the OAuth client for the one login after a 401 and
+# storing that token for every instance, and their state items.
+data "aws_iam_policy_document" "genesys_and_platform_caller" {
+  statement {
+    sid     = "ReadSecrets"
+    effect  = "Allow"
+    actions = ["secretsmanager:GetSecretValue"]
+    resources = [
+      aws_secretsmanager_secret.genesys_token.arn,
+      aws_secretsmanager_secret.platform_credentials.arn,
+      aws_secretsmanager_secret.genesys_oauth.arn,
+    ]
+  }
+
+  statement {
+    sid       = "StoreSharedToken"
+    effect    = "Allow"
+    actions   = ["secretsmanager:PutSecretValue"]
+    resources = [aws_secretsmanager_secret.genesys_token.arn]
+  }
+
+  # By key only, no query or scan: Powertools idempotency records (forwarded
+  # once; sent once, receipt posted once: put, get, update, delete), the
+  # Genesys, platform and Telegram chat rate-limit buckets (update), the
+  # diverted-conversation markers, the dispatcher's part ledger (get,
+  # update), the token refresh lease (put, delete).
+  statement {
+    sid    = "KeepMessagingState"
+    effect = "Allow"
+    actions = [
+      "dynamodb:DeleteItem",
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:UpdateItem",
+    ]
+    resources = [aws_dynamodb_table.state.arn]
+  }
+}
+
 # --- ingest -----------------------------------------------------------------
 
 resource "aws_iam_role" "ingest" {
@@ -100,7 +141,10 @@ resource "aws_iam_role" "forwarder" {
 }
 
 data "aws_iam_policy_document" "forwarder" {
-  source_policy_documents = [data.aws_iam_policy_document.function_common["forwarder"].json]
+  source_policy_documents = [
+    data.aws_iam_policy_document.function_common["forwarder"].json,
+    data.aws_iam_policy_document.genesys_and_platform_caller.json,
+  ]
 
   # Event source mapping polling, batch item failures, and holding a message
   # (visibility) for Retry-After or backoff.
@@ -125,19 +169,6 @@ data "aws_iam_policy_document" "forwarder" {
     resources = [aws_sqs_queue.work["maintenance"].arn, aws_sqs_queue.dlq["inbound"].arn]
   }
 
-  # Forwarded records, the shared rate-limit bucket, diverted conversations.
-  statement {
-    sid    = "KeepForwarderState"
-    effect = "Allow"
-    actions = [
-      "dynamodb:DeleteItem",
-      "dynamodb:GetItem",
-      "dynamodb:PutItem",
-      "dynamodb:UpdateItem",
-    ]
-    resources = [aws_dynamodb_table.state.arn]
-  }
-
   # Streamed uploads under inbound/ (lib-storage: multipart parts are
   # authorised by s3:PutObject, a failed stream aborts), and reads through the
   # pre-signed URLs the forwarder signs for Genesys.
@@ -151,27 +182,6 @@ data "aws_iam_policy_document" "forwarder" {
     ]
     # aws-requires-wildcard: the objects under inbound/ (keys are derived from each platform event id)
     resources = ["${aws_s3_bucket.attachments.arn}/inbound/*"]
-  }
-
-  # The shared token and media credentials; the OAuth client only for the
-  # one login after a 401.
-  statement {
-    sid     = "ReadSecrets"
-    effect  = "Allow"
-    actions = ["secretsmanager:GetSecretValue"]
-    resources = [
-      aws_secretsmanager_secret.genesys_token.arn,
-      aws_secretsmanager_secret.platform_credentials.arn,
-      aws_secretsmanager_secret.genesys_oauth.arn,
-    ]
-  }
-
-  # After that login the forwarder stores the new token for every instance.
-  statement {
-    sid       = "StoreSharedToken"
-    effect    = "Allow"
-    actions   = ["secretsmanager:PutSecretValue"]
-    resources = [aws_secretsmanager_secret.genesys_token.arn]
   }
 }
 
@@ -196,7 +206,10 @@ resource "aws_iam_role" "dispatcher" {
 }
 
 data "aws_iam_policy_document" "dispatcher" {
-  source_policy_documents = [data.aws_iam_policy_document.function_common["dispatcher"].json]
+  source_policy_documents = [
+    data.aws_iam_policy_document.function_common["dispatcher"].json,
+    data.aws_iam_policy_document.genesys_and_platform_caller.json,
+  ]
 
   # Event source mapping polling, batch item failures, and holding a message
   # (ChangeMessageVisibilityBatch is authorised by sqs:ChangeMessageVisibility)
@@ -222,22 +235,6 @@ data "aws_iam_policy_document" "dispatcher" {
     resources = [aws_sqs_queue.dlq["outbound"].arn]
   }
 
-  # Powertools idempotency records (send once, receipt once: put, get,
-  # update, delete), the platform and Genesys rate-limit buckets and the part
-  # ledger (update, get), the token refresh lease (put, delete). No query or
-  # scan: every access is by key.
-  statement {
-    sid    = "KeepDispatcherState"
-    effect = "Allow"
-    actions = [
-      "dynamodb:DeleteItem",
-      "dynamodb:GetItem",
-      "dynamodb:PutItem",
-      "dynamodb:UpdateItem",
-    ]
-    resources = [aws_dynamodb_table.state.arn]
-  }
-
   # Agent attachments re-hosted under outbound/ (lib-storage multipart
   # uploads are authorised by s3:PutObject, a failed stream aborts), and the
   # platforms' reads through the URLs the dispatcher pre-signs. The
@@ -252,27 +249,6 @@ data "aws_iam_policy_document" "dispatcher" {
     ]
     # aws-requires-wildcard: the objects under outbound/ (keys are derived from each Genesys message id)
     resources = ["${aws_s3_bucket.attachments.arn}/outbound/*"]
-  }
-
-  # Platform send credentials and the shared Genesys token; the OAuth client
-  # only for the one login after a 401.
-  statement {
-    sid     = "ReadSecrets"
-    effect  = "Allow"
-    actions = ["secretsmanager:GetSecretValue"]
-    resources = [
-      aws_secretsmanager_secret.genesys_token.arn,
-      aws_secretsmanager_secret.platform_credentials.arn,
-      aws_secretsmanager_secret.genesys_oauth.arn,
-    ]
-  }
-
-  # After that login the dispatcher stores the new token for every instance.
-  statement {
-    sid       = "StoreSharedToken"
-    effect    = "Allow"
-    actions   = ["secretsmanager:PutSecretValue"]
-    resources = [aws_secretsmanager_secret.genesys_token.arn]
   }
 }
 

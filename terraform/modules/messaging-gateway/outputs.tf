@@ -103,10 +103,7 @@ output "alarm_arns" {
   value = concat(
     [for a in aws_cloudwatch_metric_alarm.queue_not_empty : a.arn],
     [for a in aws_cloudwatch_metric_alarm.function_errors : a.arn],
-    [
-      aws_cloudwatch_metric_alarm.inbound_oldest_message.arn,
-      aws_cloudwatch_metric_alarm.outbound_oldest_message.arn,
-      aws_cloudwatch_metric_alarm.api_5xx.arn,
-    ],
+    [for a in aws_cloudwatch_metric_alarm.oldest_message : a.arn],
+    [aws_cloudwatch_metric_alarm.api_5xx.arn],
   )
 }

@@ -94,6 +94,17 @@ describe('messaging gateway: contracts hold with messaging_enabled = true', asyn
   const KEY = { sid: 'UseProjectKey', effect: 'Allow', actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: ['${var.kms_key_arn}'] };
   // Every function's role starts from data.aws_iam_policy_document.function_common[<function>].
   const COMMON = (fn: string) => [KEY, LOGS(fn), XRAY];
+  // The forwarder's and the dispatcher's roles also start from data.aws_iam_policy_document.genesys_and_platform_caller.
+  const CALLER = [
+    {
+      sid: 'ReadSecrets',
+      effect: 'Allow',
+      actions: ['secretsmanager:GetSecretValue'],
+      resources: ['${aws_secretsmanager_secret.genesys_oauth.arn}', '${aws_secretsmanager_secret.genesys_token.arn}', '${aws_secretsmanager_secret.platform_credentials.arn}'],
+    },
+    { sid: 'StoreSharedToken', effect: 'Allow', actions: ['secretsmanager:PutSecretValue'], resources: ['${aws_secretsmanager_secret.genesys_token.arn}'] },
+    { sid: 'KeepMessagingState', effect: 'Allow', actions: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: ['${aws_dynamodb_table.state.arn}'] },
+  ];
   it.each([
     [
       'ingest',
@@ -107,6 +118,7 @@ describe('messaging gateway: contracts hold with messaging_enabled = true', asyn
       'forwarder',
       [
         ...COMMON('forwarder'),
+        ...CALLER,
         {
           sid: 'ConsumeInboundAndMaintenance',
           effect: 'Allow',
@@ -114,15 +126,7 @@ describe('messaging gateway: contracts hold with messaging_enabled = true', asyn
           resources: ['${aws_sqs_queue.work["inbound"].arn}', '${aws_sqs_queue.work["maintenance"].arn}'],
         },
         { sid: 'DivertAndDeadLetter', effect: 'Allow', actions: ['sqs:SendMessage'], resources: ['${aws_sqs_queue.dlq["inbound"].arn}', '${aws_sqs_queue.work["maintenance"].arn}'] },
-        { sid: 'KeepForwarderState', effect: 'Allow', actions: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: ['${aws_dynamodb_table.state.arn}'] },
         { sid: 'StoreAttachments', effect: 'Allow', actions: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'], resources: ['${aws_s3_bucket.attachments.arn}/inbound/*'] },
-        {
-          sid: 'ReadSecrets',
-          effect: 'Allow',
-          actions: ['secretsmanager:GetSecretValue'],
-          resources: ['${aws_secretsmanager_secret.genesys_oauth.arn}', '${aws_secretsmanager_secret.genesys_token.arn}', '${aws_secretsmanager_secret.platform_credentials.arn}'],
-        },
-        { sid: 'StoreSharedToken', effect: 'Allow', actions: ['secretsmanager:PutSecretValue'], resources: ['${aws_secretsmanager_secret.genesys_token.arn}'] },
       ],
     ],
     [
@@ -135,6 +139,7 @@ describe('messaging gateway: contracts hold with messaging_enabled = true', asyn
       'dispatcher',
       [
         ...COMMON('dispatcher'),
+        ...CALLER,
         {
           sid: 'ConsumeOutbound',
           effect: 'Allow',
@@ -142,15 +147,7 @@ describe('messaging gateway: contracts hold with messaging_enabled = true', asyn
           resources: ['${aws_sqs_queue.work["outbound"].arn}'],
         },
         { sid: 'DeadLetterOutbound', effect: 'Allow', actions: ['sqs:SendMessage'], resources: ['${aws_sqs_queue.dlq["outbound"].arn}'] },
-        { sid: 'KeepDispatcherState', effect: 'Allow', actions: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: ['${aws_dynamodb_table.state.arn}'] },
         { sid: 'StoreOutboundAttachments', effect: 'Allow', actions: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'], resources: ['${aws_s3_bucket.attachments.arn}/outbound/*'] },
-        {
-          sid: 'ReadSecrets',
-          effect: 'Allow',
-          actions: ['secretsmanager:GetSecretValue'],
-          resources: ['${aws_secretsmanager_secret.genesys_oauth.arn}', '${aws_secretsmanager_secret.genesys_token.arn}', '${aws_secretsmanager_secret.platform_credentials.arn}'],
-        },
-        { sid: 'StoreSharedToken', effect: 'Allow', actions: ['secretsmanager:PutSecretValue'], resources: ['${aws_secretsmanager_secret.genesys_token.arn}'] },
       ],
     ],
     [
@@ -346,7 +343,7 @@ describe('messaging gateway: contracts hold with messaging_enabled = true', asyn
     const alarms = messagingModule(root).resources().filter((r) => r.type === 'aws_cloudwatch_metric_alarm');
     const byName = new Map(alarms.map((a) => [String(a.arg('alarm_name')), a]));
     expect([...byName.keys()]).toEqual(expect.arrayContaining(['genesys-messaging-outbound-oldest-message', 'genesys-messaging-dispatcher-errors']));
-    expect(byName.get('genesys-messaging-outbound-oldest-message')!.block.body.dimensions).toEqual({ QueueName: '${aws_sqs_queue.work["outbound"].name}' });
+    expect(String((byName.get('genesys-messaging-outbound-oldest-message')!.arg('dimensions') as { QueueName: unknown }).QueueName)).toBe('<aws_sqs_queue.work.["outbound"].name>');
     expect(byName.get('genesys-messaging-outbound-oldest-message')!.arg('threshold')).toBe(300);
     // The not-empty alarms are one per DLQ (the model cannot expand a for over a resource): outbound's among them.
     const m = messagingModule(root);
