@@ -684,7 +684,7 @@ variable "genesys_oauth_client" {
 }
 
 variable "platform_credentials" {
-  description = "Platform API credentials (PlatformCredentials: media download now, sending in the outbound issue). Null: created empty, filled out of band."
+  description = "Platform API credentials (PlatformCredentials: the forwarder's media downloads, the dispatcher's sends). Null: created empty, filled out of band."
   type = object({
     lineChannelAccessToken = string
     telegramBotToken       = string
