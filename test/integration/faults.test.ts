@@ -2,7 +2,7 @@
 // front of the local DynamoDB so the shipped bundle meets them through its
 // real SDK client.
 import { randomUUID } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { replayLines } from '../../scripts/lib/replay';
 import { dynamoDbCalls, startFaultProxy, type FaultProxy } from '../../scripts/local/fault-proxy';
 import type { LocalStack } from '../../scripts/local/provision';
@@ -10,13 +10,13 @@ import { documentClient } from '../../shared/aws/clients';
 import { readEntityItems } from '../../shared/projection/read-entity';
 import { conversationEvent } from '../fixtures/factories';
 import { drainForInspection } from './dlq';
-import { QUICK, freshStack } from './local-aws';
+import { QUICK, freshStack, localAwsEndpoint } from './local-aws';
 
 let stack: LocalStack;
 let proxy: FaultProxy;
 beforeEach(async () => {
   stack = await freshStack();
-  proxy = await startFaultProxy(inject('awsEndpoint'));
+  proxy = await startFaultProxy(localAwsEndpoint());
 });
 afterEach(async () => {
   await proxy.close();

@@ -1,13 +1,14 @@
 // Smoke of the messaging section of `make bench`: the forwarder bundle on the
 // local AWS drains a small queue through the Genesys double, and both naive
 // baselines run. Nothing about speed is asserted (make bench measures it).
-import { inject, it, expect } from 'vitest';
+import { it, expect } from 'vitest';
 import { formatDispatcherTable, runDispatcherBench } from '../../scripts/lib/dispatcher-bench';
 import { formatBenchTable, runMessagingBench } from '../../scripts/lib/messaging-bench';
 import { resetMoto } from '../../scripts/local/moto';
+import { localAwsEndpoint } from './local-aws';
 
 it('runs the forwarder and the naive baselines end to end and reports every message', async () => {
-  const endpoint = inject('awsEndpoint');
+  const endpoint = localAwsEndpoint();
   await resetMoto(endpoint);
   const report = await runMessagingBench({ limitPerMinute: 6000, windows: 0, messages: 30, conversations: 6, naiveConcurrency: 5, awsEndpoint: endpoint, build: false });
   expect(report.rows.map((r) => r.forwarder)).toEqual([
@@ -20,7 +21,7 @@ it('runs the forwarder and the naive baselines end to end and reports every mess
 });
 
 it('runs the dispatcher bench on the local AWS (DynamoDB on moto), one platform per phase, and measures at the platform double', async () => {
-  const endpoint = inject('awsEndpoint');
+  const endpoint = localAwsEndpoint();
   const report = await runDispatcherBench({ rates: { telegram: 3, whatsapp: 3 }, seconds: 2, instances: 2, conversations: 3, dynamoDb: 'moto', awsEndpoint: endpoint, build: false });
   expect(report.phases.map((p) => p.platforms)).toEqual([['telegram'], ['whatsapp']]);
   for (const row of report.rows) {

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { useLocalAws } from '../../scripts/local/aws-env';
 import { queueDepth } from '../../scripts/local/event-source-mapping';
 import { startMessagingStack, type MessagingSession, type MessagingStackOptions } from '../../scripts/local/messaging-stack';
@@ -29,6 +29,7 @@ import {
   type GenesysOutboundSpec,
 } from '../fixtures/messaging-webhooks';
 import { drainForInspection } from './dlq';
+import { localAwsEndpoint } from './local-aws';
 
 const QUICK: MessagingStackOptions = {
   dispatcherEnv: { RETRY_BACKOFF_BASE_SECONDS: '1', RETRY_BACKOFF_CAP_SECONDS: '2' },
@@ -43,7 +44,7 @@ afterEach(async () => {
 });
 
 async function fresh(options: MessagingStackOptions = {}): Promise<MessagingSession> {
-  const endpoint = inject('awsEndpoint');
+  const endpoint = localAwsEndpoint();
   useLocalAws(endpoint);
   await resetMoto(endpoint);
   session = await startMessagingStack({ ...QUICK, ...options, dispatcherEnv: { ...QUICK.dispatcherEnv, ...options.dispatcherEnv } });

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { ChangeMessageVisibilityBatchCommand, CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { useLocalAws } from '../../scripts/local/aws-env';
 import { startMessagingStack, type MessagingSession, type MessagingStackOptions } from '../../scripts/local/messaging-stack';
 import { resetMoto } from '../../scripts/local/moto';
@@ -20,6 +20,7 @@ import { ConversationDiversion } from '../../shared/messaging/forwarder/diversio
 import { DynamoRateLimiter } from '../../shared/messaging/rate-limit';
 import { attachmentRef, inboundMessage, inboundSqsEntry } from '../fixtures/inbound-messages';
 import { drainForInspection } from './dlq';
+import { localAwsEndpoint } from './local-aws';
 
 /** Quick retries without changing semantics. */
 export const QUICK_FORWARDER: MessagingStackOptions = {
@@ -37,7 +38,7 @@ afterEach(async () => {
 });
 
 async function freshMessaging(options: MessagingStackOptions = {}): Promise<MessagingSession> {
-  const endpoint = inject('awsEndpoint');
+  const endpoint = localAwsEndpoint();
   useLocalAws(endpoint);
   await resetMoto(endpoint);
   session = await startMessagingStack({
@@ -266,7 +267,7 @@ describe('permanent failures and attachments', () => {
 
 describe('local FIFO semantics (moto, as patched in scripts/local/moto_server.py)', () => {
   it('a held message and the ones held behind it come back in order, and block their group while in flight', async () => {
-    const endpoint = inject('awsEndpoint');
+    const endpoint = localAwsEndpoint();
     useLocalAws(endpoint);
     await resetMoto(endpoint);
     const client = sqs();
@@ -312,7 +313,7 @@ describe('attachment URL lifetime (design §1)', () => {
   }
 
   it('a URL signed with temporary credentials stops working when they expire, whatever X-Amz-Expires says', async () => {
-    const endpoint = inject('awsEndpoint');
+    const endpoint = localAwsEndpoint();
     useLocalAws(endpoint);
     await resetMoto(endpoint);
     const s3 = new S3Client({ forcePathStyle: true });

@@ -3,7 +3,7 @@
 // requests, real FIFO queues and a real Secrets Manager secret.
 import { request as httpRequest } from 'node:http';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
-import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { useLocalAws } from '../../scripts/local/aws-env';
 import { type IngestServer, startIngestServer } from '../../scripts/local/ingest-server';
 import { resetMoto } from '../../scripts/local/moto';
@@ -30,6 +30,7 @@ import {
   signedRequest,
   whatsappUserId,
 } from '../fixtures/messaging-webhooks';
+import { localAwsEndpoint } from './local-aws';
 
 const PREFIX = 'ingest-test';
 let queues: LocalMessagingQueues;
@@ -39,7 +40,7 @@ const extraServers: IngestServer[] = [];
 const sqs = () => new SQSClient({});
 
 beforeEach(async () => {
-  const endpoint = inject('awsEndpoint');
+  const endpoint = localAwsEndpoint();
   useLocalAws(endpoint);
   await resetMoto(endpoint);
   queues = await provisionMessagingQueues(PREFIX);
