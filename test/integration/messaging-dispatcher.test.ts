@@ -157,13 +157,25 @@ describe('receipts from the platforms answers', () => {
     const s = await fresh({ overrides: { messaging_max_receive_count: 2 } });
     const user = users.telegram();
     s.platform.failSends('telegram', user, 'server-error');
-    const { id } = await agentSays(s, { toId: `telegram:${user}`, text: 'this will not arrive' });
+    const { id } = await agentSays(s, { toId: `telegram:${user}`, text: 'your refund is on its way' });
     await s.drained();
     expect(receipts(s)).toEqual([expect.objectContaining({ id, status: 'Failed', reasons: [expect.objectContaining({ code: 'GeneralError' })] })]);
     const dead = await drainForInspection(s.stack.queues.outbound.dlq.url);
     expect(dead).toHaveLength(1);
     expect(dead[0]!.MessageAttributes?.errorClass?.StringValue).toBe('platform-retries-exhausted');
     expect(JSON.parse(dead[0]!.Body!).id).toBe(id);
+    // The platform heals and the operator redrives (same body and group, a new deduplication id, as the redrive
+    // workflow sends it): the customer gets the message once and the agent's Failed is followed by Delivered.
+    s.platform.failSends('telegram', user, null);
+    await new SQSClient({}).send(
+      new SendMessageCommand({ QueueUrl: s.stack.queues.outbound.url, MessageBody: dead[0]!.Body!, MessageGroupId: outboundGroupId(`telegram:${user}`), MessageDeduplicationId: `${outboundDeduplicationId(id)}-redrive` }),
+    );
+    await s.drained();
+    expect(s.platform.sent().map((m) => [m.to, m.text])).toEqual([[user, 'your refund is on its way']]);
+    expect(receipts(s).map((r) => [r.id, r.status])).toEqual([
+      [id, 'Failed'],
+      [id, 'Delivered'],
+    ]);
   });
 });
 

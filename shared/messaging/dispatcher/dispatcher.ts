@@ -179,8 +179,11 @@ export function createDispatcher(deps: DispatcherDeps) {
     { persistenceStore, config: receiptIdempotency },
   );
 
+  // Keyed by message and status: Genesys's retries and SQS's redeliveries post
+  // a receipt once, but a message dead-lettered with its Failed receipt and
+  // later redriven and delivered still tells the agent Delivered.
   const postReceipt = (message: OutboundMessage, receipt: Receipt) =>
-    postReceiptOnce({ key: `receipt:${message.id}`, body: JSON.stringify(receiptBody(message, receipt)) });
+    postReceiptOnce({ key: `receipt:${message.id}:${receipt.status}`, body: JSON.stringify(receiptBody(message, receipt)) });
 
   async function deadLetterWithReason(record: SQSRecord, error: PermanentEventError, batch: BatchState, correlation: Record<string, string>) {
     await deadLetter(sqs, config.outboundDlqUrl, record, error, config.functionName);
