@@ -16,12 +16,13 @@ export interface DispatcherBenchFlags {
 }
 
 /**
- * Default bench rates: 20/s per platform. On the 2-core build machine the
- * whole local stack (ingest, moto's SQS, the instances and the doubles in
- * one Node process) carries about 20 dispatched messages/s with the
- * module's 5 instances; 20/s is also the lowest rate at which the limiter can
- * use 95% of it (it keeps one slot a second back: (N − 1)/N). The production
- * defaults (80/s, Telegram 30/s) with `--dispatcher-rates production`.
+ * Default bench rate: 20/s per platform, the lowest at which the limiter can
+ * use 95% of a rate (it keeps one slot a second back for timing noise:
+ * (N − 1)/N of N). Whether the local stack carries it depends on the
+ * machine: the instances, doubles and ingest share one Node process (on the
+ * 2-core build machine at load 9-12 from other sessions, 5 instances carried
+ * 8-12 messages/s a platform). The production defaults (80/s, Telegram 30/s)
+ * with `--dispatcher-rates production`.
  */
 export const DEFAULT_BENCH_RATE = 20;
 

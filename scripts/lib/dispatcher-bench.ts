@@ -14,7 +14,8 @@
 // at once) and leaves ingest out of the measured interval.
 //
 // Measured where the platform counts: the platform double's own log of
-// accepted sends (`GET {platformUrl}/__double/sent`, `sentAt`), per platform:
+// accepted sends (`GET {platformUrl}/__double/sent`; `admittedAt`, when the
+// double counted the send against its limit, = `sentAt` for text), per platform:
 // sends in every sliding 1 s window ([t, t + 1 s), one starting at each send
 // for the maximum; 100 ms steps over the burst for the mean), Telegram's
 // spacing per chat, the double's refusals (429, Viber status 12, WhatsApp
@@ -99,9 +100,9 @@ export interface ChatSpacing {
 }
 
 /** Telegram's per-chat limit as the double saw it. */
-export function chatSpacing(sent: Array<Pick<SentMessage, 'to' | 'sentAt'>>): ChatSpacing {
+export function chatSpacing(sent: Array<Pick<SentMessage, 'to' | 'sentAt'> & { admittedAt?: string }>): ChatSpacing {
   const byChat = new Map<string, number[]>();
-  for (const s of sent) byChat.set(s.to, [...(byChat.get(s.to) ?? []), Date.parse(s.sentAt)]);
+  for (const s of sent) byChat.set(s.to, [...(byChat.get(s.to) ?? []), Date.parse(s.admittedAt ?? s.sentAt)]);
   let minGapMs: number | undefined;
   let maxPerChatPerSecond = 0;
   for (const times of byChat.values()) {
@@ -410,6 +411,9 @@ export async function runDispatcherBench(options: DispatcherBenchOptions): Promi
   return { instances, seconds: options.seconds, dynamoDb, genesysLimitPerMinute, telegramChatRate, queuedVia: 'ingest', phases: done, rows: done.flatMap((p) => p.rows) };
 }
 
+/** When the double counted a send against the limit (admittedAt; sentAt, after any media fetch, on older logs). */
+const countedAt = (s: SentMessage): number => Date.parse(s.admittedAt ?? s.sentAt);
+
 /** The platform double's logs (over HTTP, as anyone would read them) and the Genesys double's receipts → one row per platform. */
 async function measurePhase(platformUrl: string, receiptBodies: unknown[], platforms: Platform[], burst: Burst, rates: Partial<Record<Platform, number>>): Promise<PlatformRow[]> {
   const sent = (await (await fetch(`${platformUrl}/__double/sent`)).json()) as SentMessage[];
@@ -418,7 +422,7 @@ async function measurePhase(platformUrl: string, receiptBodies: unknown[], platf
   return platforms.map((platform) => {
     const configured = rates[platform]!;
     const mine = sent.filter((s) => s.platform === platform);
-    const measure = rateMeasure(mine.map((s) => Date.parse(s.sentAt)));
+    const measure = rateMeasure(mine.map(countedAt));
     const refused = refusals.filter((r) => r.platform === platform);
     const mineExpected = new Map([...burst.expected].filter(([, texts]) => texts[0]!.startsWith(`${platform} `)));
     return {

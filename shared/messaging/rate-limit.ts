@@ -143,7 +143,11 @@ export class DynamoRateLimiter implements RateLimiter {
       const written = await this.compareAndSet(this.seenTat, decision.newTat, now);
       if (written === 'ok') {
         this.seenTat = decision.newTat;
-        return { granted: true, waitMs: decision.waitMs };
+        // The grant is a slot at an instant (now + waitMs), not a wait from when the decision was made: the write
+        // took time, and sleeping the whole waitMs after it sends late by that much, by a different amount on each
+        // instance, which bunches sends together at the receiver (seen by the dispatcher bench as sends over the
+        // platform's per-second limit under load).
+        return { granted: true, waitMs: Math.max(0, now + decision.waitMs - this.now()) };
       }
       this.seenTat = written.current;
     }

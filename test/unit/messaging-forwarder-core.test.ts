@@ -8,7 +8,8 @@ import { GenesysCallError, classifyGenesysAnswer, isGenesysOutage, throwUnlessAc
 import { RateLimitedLocallyError } from '../../shared/messaging/genesys/client';
 import { GENESYS_MAX_REQUEST_BYTES, inboundMessagePath, serialiseOpenMessage, toOpenMessage } from '../../shared/messaging/genesys/open-message';
 import { SharedToken, refreshDecision, type StoredToken, type TokenStore } from '../../shared/messaging/genesys/token';
-import { gcraDecide, pausedTat, perMinuteSettings, type RateLimitSettings } from '../../shared/messaging/rate-limit';
+import { DynamoRateLimiter, gcraDecide, pausedTat, perMinuteSettings, type RateLimitSettings } from '../../shared/messaging/rate-limit';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { MESSAGING_VARIABLES_FILE } from '../../scripts/local/provision-messaging';
 import { readVariableDefaults } from '../../shared/config/stack-spec';
 import { FORWARDER_DEFAULTS, readForwarderConfig } from '../../shared/messaging/forwarder/config';
@@ -77,6 +78,16 @@ describe('rate limiter (GCRA)', () => {
       const steady = sent.filter((t) => t >= 60_000 && t < 240_000).length / 3;
       expect(steady / limit, `limit ${limit}/min`).toBeGreaterThanOrEqual(limit >= 300 ? 0.95 : 0.8);
     }
+  });
+
+  it('waits until the reserved slot, not a whole wait after the bucket write returned', async () => {
+    let clock = 0;
+    // Each conditional write takes 40 ms of the clock.
+    const client = { send: async () => void (clock += 40) } as unknown as DynamoDBDocumentClient;
+    const limiter = new DynamoRateLimiter({ client, table: 'state', bucket: 'platform:line', settings: { ratePerSecond: 5, burst: 1, maxWaitMs: 1000 }, now: () => clock });
+    expect(await limiter.acquire()).toEqual({ granted: true, waitMs: 0 });
+    // Decided at 40 ms for the slot at 200 ms; the write returns at 80 ms: 120 ms left to wait.
+    expect(await limiter.acquire()).toEqual({ granted: true, waitMs: 120 });
   });
 
   it('refuses grants larger than the burst', () => {
