@@ -42,7 +42,7 @@ export interface MessagingStackOptions {
   overrides?: Partial<MessagingDefaults>;
   /** Extra forwarder environment (e.g. quick backoff in tests). */
   forwarderEnv?: Record<string, string>;
-  genesys?: { rateLimitPerMinute?: number; tokenLifetimeSeconds?: number; port?: number };
+  genesys?: { rateLimitPerMinute?: number; rateLimitWindowSeconds?: number; tokenLifetimeSeconds?: number; port?: number };
   platformPort?: number;
   /** Mapping settings replaced (both mappings). */
   mapping?: Partial<MappingSettings>;
@@ -133,6 +133,7 @@ export async function startMessagingStack(options: MessagingStackOptions = {}): 
     clientSecret: LOCAL_GENESYS_CLIENT.clientSecret,
     integrationId: stack.integrationId,
     rateLimitPerMinute: options.genesys?.rateLimitPerMinute ?? d.genesys_rate_limit_per_minute,
+    ...(options.genesys?.rateLimitWindowSeconds ? { rateLimitWindowSeconds: options.genesys.rateLimitWindowSeconds } : {}),
     ...(options.genesys?.tokenLifetimeSeconds ? { tokenLifetimeSeconds: options.genesys.tokenLifetimeSeconds } : {}),
     ...(options.genesys?.port ? { port: options.genesys.port } : {}),
   });

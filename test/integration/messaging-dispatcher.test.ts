@@ -35,6 +35,9 @@ const QUICK: MessagingStackOptions = {
   dispatcherEnv: { RETRY_BACKOFF_BASE_SECONDS: '1', RETRY_BACKOFF_CAP_SECONDS: '2' },
   mapping: { maxConcurrency: 3 },
   tokenRefreshIntervalMs: 3_600_000,
+  // Nothing here comes inbound, so no forwarder instances (six cold starts of its bundle per test); the loop
+  // prevention test, which shows the inbound side ingests no echo, starts them.
+  forwarders: false,
 };
 
 let session: MessagingSession | undefined;
@@ -223,7 +226,7 @@ describe('other types and attachments', () => {
 
 describe('loop prevention', () => {
   it("never ingests the platforms' echoes of what the gateway sent (WhatsApp statuses, Telegram bot messages, Viber delivered/seen)", async () => {
-    const s = await fresh();
+    const s = await fresh({ forwarders: true });
     const wa = whatsappUserId();
     const tg = users.telegram();
     const vb = users.viber();

@@ -29,6 +29,8 @@ export const QUICK_FORWARDER: MessagingStackOptions = {
   tokenRefreshIntervalMs: 3_600_000,
   // Messages are enqueued as the ingest function would; its endpoint is tested in messaging-ingest.test.ts.
   ingest: false,
+  // Nothing here goes outbound (messaging-dispatcher.test.ts): no dispatcher instances to start and poll beside the forwarder.
+  dispatchers: false,
 };
 
 let session: MessagingSession | undefined;
@@ -125,7 +127,9 @@ function expectInOrderOnce(s: MessagingSession, conversations: InboundMessage[][
 
 describe('order and deduplication', () => {
   it('keeps each conversation in send order under concurrent instances, and forwards each message once', async () => {
-    const s = await freshMessaging({ mapping: { maxConcurrency: 4 } });
+    // Genesys's limit raised from 300 to 1,200 a minute (module and double alike): the rate limit is not what this
+    // test is about, and at 300 the 48 sends alone took 10 s; more sends at once only makes reordering likelier.
+    const s = await freshMessaging({ mapping: { maxConcurrency: 4 }, overrides: { genesys_rate_limit_per_minute: 1_200 } });
     const conversations = conversationsOf(8, 6);
     await enqueue(s, interleave(conversations));
     await s.drained();
@@ -149,7 +153,8 @@ describe('order and deduplication', () => {
 
 describe('the shared Genesys token', () => {
   it('is one token for every instance; a revoked token is refreshed once, however many instances get the 401', async () => {
-    const s = await freshMessaging({ mapping: { maxConcurrency: 3 } });
+    // As above: a limit of 1,200 a minute so 36 sends are not paced over 7 s; the token, not the limit, is under test.
+    const s = await freshMessaging({ mapping: { maxConcurrency: 3 }, overrides: { genesys_rate_limit_per_minute: 1_200 } });
     const secondFleet = await s.startForwarders({ maxConcurrency: 3 });
     const before = conversationsOf(6, 3);
     await enqueue(s, interleave(before));
@@ -171,8 +176,9 @@ describe('the shared Genesys token', () => {
 
 describe('rate limits', () => {
   it('a 429 storm (Genesys far below our limit) is honoured by holding records for Retry-After: every message once, in order, none lost', async () => {
-    // 6 per minute: the second window opens 60 s after the first call.
-    const s = await freshMessaging({ genesys: { rateLimitPerMinute: 6 } });
+    // 6 calls per window, the double's window shortened from Genesys's minute to 10 s: the 7th call gets a 429 whose
+    // Retry-After is the rest of the window (≤ 10 s instead of ≤ 60 s), and the second window opens 10 s after the first call.
+    const s = await freshMessaging({ genesys: { rateLimitPerMinute: 6, rateLimitWindowSeconds: 10 } });
     const conversations = conversationsOf(3, 3);
     await enqueue(s, interleave(conversations));
     await s.drained({ timeoutMs: 240_000 });

@@ -53,8 +53,14 @@ export interface GenesysDoubleOptions {
   clientId: string;
   clientSecret: string;
   integrationId: string;
-  /** Platform API token.rate.per.minute (default 300). */
+  /** Platform API token.rate.per.minute (default 300): the calls a token may make per rate-limit window. */
   rateLimitPerMinute?: number;
+  /**
+   * The rate-limit window (default 60 s, Genesys's per-minute window). Tests
+   * shorten it so a 429's Retry-After (the rest of the window) is seconds, not
+   * a minute; the limit then counts calls per this window.
+   */
+  rateLimitWindowSeconds?: number;
   /** expires_in of issued tokens (default 86,400 s, the OAuth client default). */
   tokenLifetimeSeconds?: number;
   /** Clock for windows and expiry; tests pass a fake one. */
@@ -122,7 +128,6 @@ export interface GenesysDouble {
   reset(): void;
 }
 
-const WINDOW_MS = 60_000;
 const INBOUND_PATH = /^\/api\/v2\/conversations\/messages\/([^/]+)\/inbound\/open\/(message|receipt|event)$/;
 
 const errorBody = (status: number, code: string, message: string, details: GenesysErrorBody['details'] = []): GenesysErrorBody => ({
@@ -153,6 +158,8 @@ function basicCredentials(header: string | undefined): { clientId: string; clien
 export async function startGenesysDouble(options: GenesysDoubleOptions): Promise<GenesysDouble> {
   const now = options.now ?? Date.now;
   const tokenLifetimeSeconds = options.tokenLifetimeSeconds ?? 86_400;
+  const windowMs = (options.rateLimitWindowSeconds ?? 60) * 1000;
+  if (!(windowMs >= 1000)) throw new RangeError(`rateLimitWindowSeconds must be at least 1, not ${options.rateLimitWindowSeconds}`);
   let rateLimitPerMinute = options.rateLimitPerMinute ?? 300;
   let mode: GenesysDoubleMode = 'ok';
   let slowMs = 5_000;
@@ -267,7 +274,7 @@ export async function startGenesysDouble(options: GenesysDoubleOptions): Promise
   const admit = (token: string, res: ServerResponse): boolean => {
     const at = now();
     let window = windows.get(token);
-    if (!window || at >= window.start + WINDOW_MS) {
+    if (!window || at >= window.start + windowMs) {
       window = { token: tokenNumbers.get(token) ?? 0, start: at, count: 0, admitted: 0 };
       windows.set(token, window);
       windowHistory.push(window);
@@ -278,7 +285,7 @@ export async function startGenesysDouble(options: GenesysDoubleOptions): Promise
       stats.peakCallsInWindow = Math.max(stats.peakCallsInWindow, window.admitted);
       return true;
     }
-    const retryAfter = Math.max(1, Math.ceil((window.start + WINDOW_MS - at) / 1000));
+    const retryAfter = Math.max(1, Math.ceil((window.start + windowMs - at) / 1000));
     answer(
       res,
       429,
@@ -486,7 +493,7 @@ export async function startGenesysDouble(options: GenesysDoubleOptions): Promise
         start: new Date(w.start).toISOString(),
         admitted: w.admitted,
         refused: w.count - w.admitted,
-        complete: now() >= w.start + WINDOW_MS,
+        complete: now() >= w.start + windowMs,
       })),
     revokeTokens: () => tokens.clear(),
     setAgent(next) {
