@@ -1,7 +1,8 @@
 // Bundles every functions/<name>/handler.ts into dist/<name>/index.mjs (what
 // Lambda runs, handler "index.handler") and zips it to dist/<name>.zip for
 // Terraform. The AWS SDK is bundled rather than taken from the runtime so the
-// version tested here is the version that ships.
+// version tested here is the version that ships (README "Performance against
+// the guides' consumer" weighs the two).
 //
 // Target node20: the build machines run Node 20 and Lambda runs nodejs22.x;
 // an ES2022/node20 bundle runs on both.
@@ -43,6 +44,31 @@ function topicCataloguePlugin(files: readonly CatalogueFile[]): Plugin {
       b.onLoad({ filter: /[\\/]shared[\\/]config[\\/]topic-catalogue-files\.ts$/ }, () => ({
         contents: `export const TOPIC_CATALOGUE_FILES = ${JSON.stringify(files)};`,
         loader: 'js',
+      }));
+    },
+  };
+}
+
+/**
+ * Every client's default credential chain (@aws-sdk/credential-provider-node:
+ * environment, shared files, SSO, login, process, STS web identity, container,
+ * IMDS, with the nested STS/SSO clients they need) is about 100 KB of each
+ * bundle, evaluated at init. A Lambda function always receives its role's
+ * credentials in the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+ * AWS_SESSION_TOKEN), and the local runner sets the same variables
+ * (scripts/local/aws-env.ts), so the bundles resolve the chain to its
+ * environment step alone. A bundle started without them fails its first AWS
+ * call with the SDK's "Unable to find environment variable credentials".
+ */
+function lambdaCredentialsPlugin(): Plugin {
+  return {
+    name: 'lambda-credentials',
+    setup(b) {
+      b.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, () => ({ path: 'lambda-credentials', namespace: 'lambda-credentials' }));
+      b.onLoad({ filter: /.*/, namespace: 'lambda-credentials' }, () => ({
+        contents: "export { fromEnv as defaultProvider } from '@aws-sdk/credential-provider-env';",
+        loader: 'js',
+        resolveDir: ROOT,
       }));
     },
   };
@@ -94,7 +120,12 @@ export async function buildFunctions(names?: string[], options: BuildOptions = {
       legalComments: 'none',
       banner: { js: BANNER },
       logLevel: 'warning',
-      plugins: [topicCataloguePlugin(catalogue)],
+      // The ES module builds first: esbuild tree-shakes them, while the
+      // CommonJS builds (esbuild's default for node) come whole and pay an
+      // interop wrapper per module at init; the AWS SDK, Powertools and
+      // cockatiel ship both. The SDK left to the runtime is CommonJS either way.
+      mainFields: ['module', 'main'],
+      plugins: [topicCataloguePlugin(catalogue), ...(options.external?.includes('@aws-sdk/*') ? [] : [lambdaCredentialsPlugin()])],
       ...(options.external ? { external: options.external } : {}),
     });
     await writeFile(join(outdir, 'package.json'), '{"type":"module"}\n');
