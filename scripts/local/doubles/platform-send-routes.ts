@@ -72,7 +72,10 @@ export interface SendRouteState {
   failures: Map<string, InjectedFailure>;
 }
 
-export const newSendRouteState = (limits: Partial<Record<SendLimitName, number>> = {}, jitterMs = 25): SendRouteState => ({
+/** The rate windows' allowance for network noise (see the head comment). */
+export const SEND_LIMIT_JITTER_MS = 25;
+
+export const newSendRouteState = (limits: Partial<Record<SendLimitName, number>> = {}, jitterMs = SEND_LIMIT_JITTER_MS): SendRouteState => ({
   sent: [],
   typing: [],
   refusals: [],
