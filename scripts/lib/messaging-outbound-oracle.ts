@@ -121,33 +121,31 @@ const RATE_REFUSAL: Record<Platform, (r: SendRefusal) => boolean> = {
   whatsapp: (r) => r.why === '130429',
 };
 
-export function outboundVerdict(input: OutboundVerdictInput): OutboundVerdict {
-  const examples: string[] = [];
-  const note = (problem: string): void => {
-    if (examples.length < 10) examples.push(problem);
-  };
+type Note = (problem: string) => void;
 
-  // Every part the customer should see, by conversation: text and attachment bytes → reply.
+/** Each send matched to the reply parts it carries (text or attachment bytes, same conversation); order per conversation. */
+function matchSends(input: OutboundVerdictInput, note: Note) {
   const byText = new Map<string, AgentReply>();
   const bySha = new Map<string, { reply: AgentReply; index: number }>();
   for (const reply of input.replies) {
     byText.set(`${reply.toId}|${reply.text}`, reply);
     reply.attachments.forEach((a, index) => bySha.set(`${reply.toId}|${a.sha256}`, { reply, index }));
   }
-  const copies = new Map<string, number>(); // `${replyId}|text` or `${replyId}|a${n}` → copies
+  const copies = new Map<string, number>(); // `${replyId}|text` or `${replyId}|a${n}` → copies accepted
   const count = (key: string) => copies.set(key, (copies.get(key) ?? 0) + 1);
   let unexpectedSends = 0;
   const orderByConversation = new Map<string, AgentReply[]>();
   for (const send of input.sent) {
     const toId = `${send.platform}:${send.to}`;
     const parts: AgentReply[] = [];
-    let matched = false;
-    if (send.text !== undefined) {
+    if (send.text !== undefined && send.text !== '') {
       const reply = byText.get(`${toId}|${send.text}`);
       if (reply) {
         count(`${reply.id}|text`);
         parts.push(reply);
-        matched = true;
+      } else {
+        unexpectedSends += 1;
+        note(`${toId}: a text no reply of this conversation has (${JSON.stringify(send.text).slice(0, 60)})`);
       }
     }
     for (const attachment of send.attachments) {
@@ -155,21 +153,13 @@ export function outboundVerdict(input: OutboundVerdictInput): OutboundVerdict {
       if (hit) {
         count(`${hit.reply.id}|a${hit.index}`);
         parts.push(hit.reply);
-        matched = true;
       } else {
         unexpectedSends += 1;
         note(`${toId}: an attachment (${attachment.kind}, sha256 ${attachment.sha256 ?? 'not fetched'}) that no reply of this conversation carries`);
       }
     }
-    if (!matched && send.attachments.length === 0) {
-      unexpectedSends += 1;
-      note(`${toId}: a send no reply of this conversation explains (${JSON.stringify(send.text ?? '').slice(0, 60)})`);
-    }
-    const list = orderByConversation.get(toId) ?? [];
-    list.push(...parts);
-    orderByConversation.set(toId, list);
+    orderByConversation.set(toId, [...(orderByConversation.get(toId) ?? []), ...parts]);
   }
-
   let reordered = 0;
   for (const [toId, replies] of orderByConversation) {
     const at = replies.findIndex((r, i) => i > 0 && r.seq < replies[i - 1]!.seq);
@@ -178,109 +168,121 @@ export function outboundVerdict(input: OutboundVerdictInput): OutboundVerdict {
       note(`${toId}: reply #${replies[at]!.seq + 1} reached the platform after reply #${replies[at - 1]!.seq + 1}`);
     }
   }
+  return { copies, unexpectedSends, reordered };
+}
 
-  let delivered = 0;
-  let lost = 0;
-  let expectedDelivered = 0;
-  let attachmentsExpected = 0;
-  let attachmentsDelivered = 0;
-  let duplicated = 0;
+/** Replies whose every part was accepted; extra copies; nothing for a customer whose platform refuses. */
+function judgeDeliveries(input: OutboundVerdictInput, copies: Map<string, number>, note: Note) {
+  const figures = { expectedDelivered: 0, delivered: 0, lost: 0, duplicated: 0, attachments: { expected: 0, delivered: 0 } };
   for (const reply of input.replies) {
     const parts = [`${reply.id}|text`, ...reply.attachments.map((_, n) => `${reply.id}|a${n}`)];
-    for (const part of parts) duplicated += Math.max(0, (copies.get(part) ?? 0) - 1);
+    for (const part of parts) figures.duplicated += Math.max(0, (copies.get(part) ?? 0) - 1);
     if (input.injected.has(reply.toId)) {
       for (const part of parts.filter((p) => copies.has(p))) note(`reply ${reply.id} to ${reply.toId} (refusal injected) still reached the platform (${part})`);
       continue;
     }
-    expectedDelivered += 1;
-    attachmentsExpected += reply.attachments.length;
-    attachmentsDelivered += reply.attachments.filter((_, n) => copies.has(`${reply.id}|a${n}`)).length;
-    if (parts.every((p) => copies.has(p))) delivered += 1;
-    else {
-      lost += 1;
-      note(`reply ${reply.id} (${reply.toId} #${reply.seq + 1}) ${reply.posts[0] === 200 ? `never fully reached the platform (${parts.filter((p) => !copies.has(p)).length} of ${parts.length} parts missing)` : `was not accepted by the gateway's webhook (answers ${reply.posts.join(', ') || 'none'})`}`);
+    figures.expectedDelivered += 1;
+    figures.attachments.expected += reply.attachments.length;
+    figures.attachments.delivered += reply.attachments.filter((_, n) => copies.has(`${reply.id}|a${n}`)).length;
+    const missing = parts.filter((p) => !copies.has(p));
+    if (missing.length === 0) {
+      figures.delivered += 1;
+      continue;
     }
+    figures.lost += 1;
+    note(
+      `reply ${reply.id} (${reply.toId} #${reply.seq + 1}) ${
+        reply.posts[0] === 200 ? `never fully reached the platform (${missing.length} of ${parts.length} parts missing)` : `was not accepted by the gateway's webhook (answers ${reply.posts.join(', ') || 'none'})`
+      }`,
+    );
   }
+  return figures;
+}
 
-  // Receipts: exactly one per reply, Delivered, or Failed with the injected refusal's reason.
-  const receiptsById = new Map<string, ReceiptView[]>();
-  let unknownReceipts = 0;
-  const byStatus: Record<string, number> = {};
+/** Exactly one receipt per reply: Delivered, or Failed with the injected refusal's reason. */
+function judgeReceipts(input: OutboundVerdictInput, note: Note): { receipts: OutboundVerdict['receipts']; injectedFailures: OutboundVerdict['injectedFailures'] } {
+  const receipts = { expected: input.replies.length, received: input.receipts.length, byStatus: {} as Record<string, number>, missing: 0, duplicated: 0, wrong: 0, unknown: 0 };
+  const injectedFailures = { replies: 0, failedWithRightReason: 0 };
+  const byId = new Map<string, ReceiptView[]>();
   const replyIds = new Set(input.replies.map((r) => r.id));
   for (const body of input.receipts) {
     const view = receiptView(body);
-    byStatus[view.status ?? 'missing'] = (byStatus[view.status ?? 'missing'] ?? 0) + 1;
+    const status = view.status ?? 'missing';
+    receipts.byStatus[status] = (receipts.byStatus[status] ?? 0) + 1;
     if (view.id === undefined || !replyIds.has(view.id)) {
-      unknownReceipts += 1;
+      receipts.unknown += 1;
       note(`a receipt for ${view.id ?? 'no id'}, which no agent reply has`);
-      continue;
-    }
-    receiptsById.set(view.id, [...(receiptsById.get(view.id) ?? []), view]);
+    } else byId.set(view.id, [...(byId.get(view.id) ?? []), view]);
   }
-  let missing = 0;
-  let duplicateReceipts = 0;
-  let wrong = 0;
-  let injectedReplies = 0;
-  let failedRight = 0;
   for (const reply of input.replies) {
-    const got = receiptsById.get(reply.id) ?? [];
+    const got = byId.get(reply.id) ?? [];
     if (got.length === 0) {
-      missing += 1;
+      receipts.missing += 1;
       note(`reply ${reply.id} (${reply.toId} #${reply.seq + 1}) has no receipt at Genesys`);
       continue;
     }
-    duplicateReceipts += got.length - 1;
+    receipts.duplicated += got.length - 1;
     if (got.length > 1) note(`reply ${reply.id} has ${got.length} receipts`);
     const reason = input.injected.get(reply.toId);
     const first = got[0]!;
-    if (reason !== undefined) {
-      injectedReplies += 1;
-      if (first.status === 'Failed' && first.reason === reason) failedRight += 1;
-      else {
-        wrong += 1;
-        note(`reply ${reply.id} to ${reply.toId}: receipt ${first.status}${first.reason ? `/${first.reason}` : ''}, expected Failed/${reason}`);
-      }
-    } else if (first.status !== 'Delivered') {
-      wrong += 1;
-      note(`reply ${reply.id} to ${reply.toId}: receipt ${first.status}${first.reason ? `/${first.reason}` : ''}, expected Delivered`);
+    const right = reason === undefined ? first.status === 'Delivered' : first.status === 'Failed' && first.reason === reason;
+    if (reason !== undefined) injectedFailures.replies += 1;
+    if (right && reason !== undefined) injectedFailures.failedWithRightReason += 1;
+    if (!right) {
+      receipts.wrong += 1;
+      note(`reply ${reply.id} to ${reply.toId}: receipt ${first.status}${first.reason ? `/${first.reason}` : ''}, expected ${reason === undefined ? 'Delivered' : `Failed/${reason}`}`);
     }
   }
+  return { receipts, injectedFailures };
+}
 
-  // Rates at the double.
+/** The most sends the double admitted per window, per platform and per Telegram chat, and its refusals for rate. */
+function measureRates(input: OutboundVerdictInput, note: Note): Record<RateKey, RateFigure> {
+  const figure = (key: RateKey, series: number[][], refusedForRate: number): RateFigure => ({
+    configured: input.limits[key],
+    max: Math.max(0, ...series.map((t) => maxInWindow(t, input.windowMs))),
+    maxStrict1s: Math.max(0, ...series.map((t) => maxInWindow(t, 1000))),
+    refusedForRate,
+  });
   const rates = {} as Record<RateKey, RateFigure>;
   for (const platform of ['line', 'telegram', 'viber', 'whatsapp'] as const) {
-    const instants = requestInstants(input.sent.filter((s) => s.platform === platform));
-    rates[platform] = {
-      configured: input.limits[platform],
-      max: maxInWindow(instants, input.windowMs),
-      maxStrict1s: maxInWindow(instants, 1000),
-      refusedForRate: input.refusals.filter((r) => r.platform === platform && RATE_REFUSAL[platform](r)).length,
-    };
+    const refused = input.refusals.filter((r) => r.platform === platform && RATE_REFUSAL[platform](r)).length;
+    rates[platform] = figure(platform, [requestInstants(input.sent.filter((s) => s.platform === platform))], refused);
   }
   const chats = new Map<string, number[]>();
   for (const s of input.sent.filter((s) => s.platform === 'telegram')) chats.set(s.to, [...(chats.get(s.to) ?? []), Date.parse(s.admittedAt)]);
-  rates.telegramPerChat = {
-    configured: input.limits.telegramPerChat,
-    max: Math.max(0, ...[...chats.values()].map((t) => maxInWindow(t, input.windowMs))),
-    maxStrict1s: Math.max(0, ...[...chats.values()].map((t) => maxInWindow(t, 1000))),
-    refusedForRate: input.refusals.filter((r) => r.platform === 'telegram' && r.why === 'rate-per-chat').length,
-  };
-  for (const [key, figure] of Object.entries(rates)) {
-    if (figure.max > figure.configured) note(`${key}: ${figure.max} sends admitted within ${input.windowMs} ms, over the configured ${figure.configured}/s`);
+  rates.telegramPerChat = figure('telegramPerChat', [...chats.values()], input.refusals.filter((r) => r.platform === 'telegram' && r.why === 'rate-per-chat').length);
+  for (const [key, f] of Object.entries(rates)) {
+    if (f.max > f.configured) note(`${key}: ${f.max} sends admitted within ${input.windowMs} ms, over the configured ${f.configured}/s`);
   }
+  return rates;
+}
 
-  // Echoes: a platform's report of what the gateway sent must never come back as a customer message.
+/** Genesys inbound records that are a platform's echo of a reply (its id, or the reply's text coming back). */
+function countEchoesIngested(input: OutboundVerdictInput, note: Note): number {
   const replyTexts = new Set(input.replies.map((r) => r.text));
-  let echoesIngested = 0;
+  let ingested = 0;
   for (const record of input.inbound) {
     const b = (record.body ?? {}) as { channel?: { messageId?: unknown }; text?: unknown };
     const messageId = typeof b.channel?.messageId === 'string' ? b.channel.messageId : undefined;
     if ((messageId !== undefined && input.echoes.ids.has(messageId)) || (typeof b.text === 'string' && replyTexts.has(b.text))) {
-      echoesIngested += 1;
+      ingested += 1;
       note(`an echo reached Genesys as a customer message (channel.messageId ${messageId ?? 'missing'})`);
     }
   }
+  return ingested;
+}
 
+export function outboundVerdict(input: OutboundVerdictInput): OutboundVerdict {
+  const examples: string[] = [];
+  const note: Note = (problem) => {
+    if (examples.length < 10) examples.push(problem);
+  };
+  const { copies, unexpectedSends, reordered } = matchSends(input, note);
+  const deliveries = judgeDeliveries(input, copies, note);
+  const { receipts, injectedFailures } = judgeReceipts(input, note);
+  const rates = measureRates(input, note);
+  const echoesIngested = countEchoesIngested(input, note);
   const posted = input.replies.filter((r) => r.posts[0] === 200).length;
   const verdict: OutboundVerdict = {
     clean: false,
@@ -288,15 +290,11 @@ export function outboundVerdict(input: OutboundVerdictInput): OutboundVerdict {
     posted,
     retriedWebhooks: input.replies.filter((r) => r.retried).length,
     webhookResends: input.replies.reduce((sum, r) => sum + r.resends, 0),
-    expectedDelivered,
-    delivered,
-    lost,
-    duplicated,
+    ...deliveries,
     unexpectedSends,
     reorderedConversations: reordered,
-    attachments: { expected: attachmentsExpected, delivered: attachmentsDelivered },
-    receipts: { expected: input.replies.length, received: input.receipts.length, byStatus, missing, duplicated: duplicateReceipts, wrong, unknown: unknownReceipts },
-    injectedFailures: { replies: injectedReplies, failedWithRightReason: failedRight },
+    receipts,
+    injectedFailures,
     rates,
     echoes: { sent: input.echoes.sent, accepted: input.echoes.accepted, ingested: echoesIngested },
     examples,
@@ -304,15 +302,15 @@ export function outboundVerdict(input: OutboundVerdictInput): OutboundVerdict {
   verdict.clean =
     input.replies.length > 0 &&
     posted === input.replies.length &&
-    lost === 0 &&
-    duplicated === 0 &&
+    deliveries.lost === 0 &&
+    deliveries.duplicated === 0 &&
     unexpectedSends === 0 &&
     reordered === 0 &&
-    attachmentsDelivered === attachmentsExpected &&
-    missing === 0 &&
-    duplicateReceipts === 0 &&
-    wrong === 0 &&
-    unknownReceipts === 0 &&
+    deliveries.attachments.delivered === deliveries.attachments.expected &&
+    receipts.missing === 0 &&
+    receipts.duplicated === 0 &&
+    receipts.wrong === 0 &&
+    receipts.unknown === 0 &&
     Object.values(rates).every((r) => r.max <= r.configured) &&
     input.echoes.accepted === input.echoes.sent &&
     echoesIngested === 0;
