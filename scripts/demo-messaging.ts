@@ -60,6 +60,7 @@ const { values } = parseArgs({
     'agent-retries': { type: 'string' },
     'send-rate': { type: 'string' },
     refusals: { type: 'string' },
+    'agent-during-burst': { type: 'boolean' },
   },
   strict: true,
 });
@@ -81,9 +82,11 @@ const settings = {
   agentAttachments: number('agent-attachments', values['agent-attachments'], 0.1, { integer: false, max: 1 }),
   agentRetries: number('agent-retries', values['agent-retries'], 0.05, { integer: false, max: 1 }),
   /** Sends per second per platform, for the dispatcher and the platform double alike (Telegram: also 1 per chat). */
-  sendRate: number('send-rate', values['send-rate'], 2, { integer: false, min: 0.1 }),
+  sendRate: number('send-rate', values['send-rate'], 4, { integer: false, min: 0.1 }),
   /** Answered conversations whose platform refuses every reply (one per platform in turn). */
   refusals: number('refusals', values.refusals, 4),
+  /** The agent answers while the burst is being forwarded, instead of once it is (receipts then share the token's limit with that backlog). */
+  agentDuringBurst: values['agent-during-burst'] === true,
 };
 
 /** The refusal each platform double answers and the receipt reason the dispatcher must post for it. */
@@ -198,6 +201,8 @@ async function main(): Promise<number> {
       conversationShare: settings.agentConversations,
       attachmentShare: settings.agentAttachments,
       retryShare: settings.agentRetries,
+      // By default the agent is away while the customers' burst is forwarded (see the README: receipts competing with that backlog).
+      away: !settings.agentDuringBurst,
     });
     const limit = stack.defaults.genesys_rate_limit_per_minute;
     const burst = generateMessagingBurst({
@@ -229,7 +234,7 @@ async function main(): Promise<number> {
         `Genesys limit ${limit}/min, ${settings.outageSeconds} s outage at ${Math.round(settings.outageAt * 100)}% → ${ingestUrl}`,
     );
     console.log(
-      `demo-messaging: the agent answers ${answered.length} conversations (${answeredMessages} customer messages: one reply each, ${Math.round(settings.agentAttachments * 100)}% with an image, ` +
+      `demo-messaging: the agent answers ${answered.length} conversations ${settings.agentDuringBurst ? 'while the burst is forwarded' : 'once the burst is forwarded (away until then)'} (${answeredMessages} customer messages: one reply each, ${Math.round(settings.agentAttachments * 100)}% with an image, ` +
         `${Math.round(settings.agentRetries * 100)}% of webhooks sent twice); ${injected.size} of them refused by the platform (${[...injected.keys()].map((k) => k.split(':')[0]).join(', ')}); ` +
         `platform send limits lowered to ${settings.sendRate}/s per platform (Telegram also 1/s per chat) for the dispatcher and the platform double; every delivery echoed back to the ingest endpoint`,
     );
@@ -255,6 +260,8 @@ async function main(): Promise<number> {
     const echoTicker = setInterval(() => void echoRound(), 1000);
     let sendTally: SendTally;
     let firstDrainAt: number;
+    let agentOnlineAt: number | undefined;
+    let outboundDrainedAt: number | undefined;
     try {
       const sending = sendBurst(ingestUrl, burst, { concurrency: settings.concurrency, random: seededRandom(settings.seed + 1), onSent: (t) => (tally = t) });
       sendTally = await sending;
@@ -262,13 +269,16 @@ async function main(): Promise<number> {
       // Everything forwarded (and the outage over) before the late redeliveries: they must meet a durable record, not a queued twin.
       while (director.outage.startedAt !== undefined && director.outage.endedAt === undefined) await new Promise((r) => setTimeout(r, 250));
       await session.drained({ timeoutMs: 30 * 60_000 });
-      // The agent's last replies go out once their customer messages were accepted.
-      await session.genesys.agentIdle();
-      await session.drained({ timeoutMs: 30 * 60_000 });
       if (settings.outageSeconds > 0 && director.outage.startedAt === undefined) {
         throw new Error(`the outage never started: Genesys accepted ${session.genesys.stats().accepted} of ${c.messages} messages; lower --outage-at`);
       }
       firstDrainAt = Date.now();
+      // The agent comes online (or, answering during the burst, sends its last replies); the outbound phase runs to its end.
+      session.genesys.setAgentOnline(true);
+      agentOnlineAt = Date.now();
+      await session.genesys.agentIdle();
+      await session.drained({ timeoutMs: 30 * 60_000 });
+      outboundDrainedAt = Date.now();
       await sendLate(ingestUrl, burst.late, sendTally);
       await session.drained({ timeoutMs: 10 * 60_000 });
       await session.genesys.agentIdle();
@@ -343,6 +353,8 @@ async function main(): Promise<number> {
     const outboundFigures = {
       agentConversations: answered.length,
       agentReplies: replies.length,
+      agentAnswered: settings.agentDuringBurst ? 'during the burst' : 'once the burst was forwarded',
+      outboundPhaseSeconds: agentOnlineAt !== undefined && outboundDrainedAt !== undefined ? +((outboundDrainedAt - agentOnlineAt) / 1000).toFixed(1) : 0,
       agentRepliesSeconds: spanSeconds(replyTimes),
       platformSends: sendTimes.length,
       platformSendSeconds: spanSeconds(sendTimes),

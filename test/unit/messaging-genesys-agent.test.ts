@@ -150,6 +150,22 @@ describe('Genesys double agent', () => {
     expect((await fetch(`${genesys.url}/api/v2/downloads/unknown`)).status).toBe(404);
   });
 
+  it('an away agent queues its replies and sends them, in order, once online', async () => {
+    sink = await startWebhookSink(() => ({ status: 200 }));
+    genesys = await startGenesysDouble({ ...CLIENT, agent: { webhookUrl: sink.url, secret: SECRET, away: true, retryShare: 0 } });
+    const token = await login(genesys);
+    const user = 'Ueeee0000000000000000000000000005';
+    const written = [await customerWrites(genesys, token, user, 'first'), await customerWrites(genesys, token, user, 'second')];
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(sink.arrivals).toEqual([]);
+    expect(genesys.agentReplies().map((r) => r.posts)).toEqual([[], []]);
+    expect((await fetch(`${genesys.url}/__double/agent`, { method: 'POST', body: JSON.stringify({ online: true }) })).status).toBe(200);
+    await genesys.agentIdle();
+    const replies = genesys.agentReplies();
+    expect(sink.arrivals.map((a) => bodyOf(a).id)).toEqual(replies.map((r) => r.id));
+    expect(replies.map((r) => [r.inReplyTo, r.posts])).toEqual([[written[0], [200]], [written[1], [200]]]);
+  });
+
   it('answers only its share of conversations, and is switched on and off over the control API', async () => {
     sink = await startWebhookSink(() => ({ status: 200 }));
     genesys = await startGenesysDouble(CLIENT);

@@ -45,6 +45,8 @@ export interface GenesysAgentOptions {
   maxAttachmentBytes?: number;
   /** Genesys's resend schedule after a timeout, 429 or 5xx (default 5 × 5 s). */
   resendDelaysMs?: readonly number[];
+  /** Start away: replies are written and queued but sent only once the agent is set online. */
+  away?: boolean;
 }
 
 export interface AgentAttachment {
@@ -106,8 +108,10 @@ export interface GenesysAgent {
   /** A customer message the double accepted: queue the reply behind the conversation's previous one. */
   onInbound(message: CustomerMessage): void;
   replies(): AgentReply[];
-  /** Resolves when every queued reply has had its final answer. */
+  /** Resolves when every queued reply has had its final answer (an away agent's queue waits for it to come online). */
   idle(): Promise<void>;
+  /** Away: replies wait in their conversation's queue; online: they go out, in order. */
+  setOnline(online: boolean): void;
   /** Serves GET /api/v2/downloads/{ref}; false when the path is not a download. */
   serveDownload(path: string, res: ServerResponse): Promise<boolean>;
   /** Forgets the replies (the configuration stays). */
@@ -132,6 +136,17 @@ export function createGenesysAgent(options: GenesysAgentOptions, baseUrl: string
   const counts = new Map<string, number>();
   let stopped = false;
   let generation = 0;
+  let online: Promise<void> = Promise.resolve();
+  let comeOnline: (() => void) | undefined;
+  const setOnline = (next: boolean) => {
+    if (next) {
+      comeOnline?.();
+      comeOnline = undefined;
+    } else if (!comeOnline) {
+      online = new Promise<void>((resolve) => (comeOnline = resolve));
+    }
+  };
+  if (options.away) setOnline(false);
 
   const deliver = async (reply: AgentReply, body: string): Promise<void> => {
     const request = { path: `${target.pathname}${target.search}`, headers: { 'Content-Type': 'application/json', ...signGenesys(body, options.secret) }, body };
@@ -142,6 +157,7 @@ export function createGenesysAgent(options: GenesysAgentOptions, baseUrl: string
   };
 
   const answer = async (reply: AgentReply, body: string, mine: number): Promise<void> => {
+    await online;
     if (stopped || mine !== generation) return;
     await deliver(reply, body);
     reply.postedAt = new Date().toISOString();
@@ -196,6 +212,7 @@ export function createGenesysAgent(options: GenesysAgentOptions, baseUrl: string
       });
     },
     replies: () => replies.map((r) => ({ ...r, posts: [...r.posts], attachments: [...r.attachments] })),
+    setOnline,
     async idle() {
       while (chains.size > 0) await Promise.all([...chains.values()]);
     },
@@ -221,6 +238,7 @@ export function createGenesysAgent(options: GenesysAgentOptions, baseUrl: string
     },
     stop() {
       stopped = true;
+      setOnline(true);
     },
   };
 }

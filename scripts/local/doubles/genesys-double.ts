@@ -125,6 +125,8 @@ export interface GenesysDouble {
   agentReplies(): AgentReply[];
   /** Resolves when the agent has had a final answer to every reply it queued. */
   agentIdle(): Promise<void>;
+  /** An away agent queues its replies; online sends them (in order per conversation). */
+  setAgentOnline(online: boolean): void;
   reset(): void;
 }
 
@@ -391,7 +393,7 @@ export async function startGenesysDouble(options: GenesysDoubleOptions): Promise
     if (req.method === 'GET' && path === '/__double/agent-replies') return sendJson(res, 200, double.agentReplies());
     if (req.method === 'POST' && path === '/__double/agent') {
       const read = await readCappedBody(req, 4096);
-      let body: Partial<GenesysAgentOptions> & { enabled?: unknown } = {};
+      let body: Partial<GenesysAgentOptions> & { enabled?: unknown; online?: unknown } = {};
       try {
         body = read.ok ? (JSON.parse(read.body.toString('utf8')) as typeof body) : {};
       } catch {
@@ -400,6 +402,10 @@ export async function startGenesysDouble(options: GenesysDoubleOptions): Promise
       if (body.enabled === false) {
         double.setAgent(undefined);
         return sendJson(res, 200, { agent: false });
+      }
+      if (typeof body.online === 'boolean' && body.webhookUrl === undefined) {
+        double.setAgentOnline(body.online);
+        return sendJson(res, 200, { online: body.online });
       }
       const share = (v: unknown) => v === undefined || (typeof v === 'number' && v >= 0 && v <= 1);
       if (typeof body.webhookUrl !== 'string' || !URL.canParse(body.webhookUrl) || typeof body.secret !== 'string' || body.secret === '') {
@@ -414,6 +420,7 @@ export async function startGenesysDouble(options: GenesysDoubleOptions): Promise
         ...(body.conversationShare !== undefined ? { conversationShare: body.conversationShare } : {}),
         ...(body.attachmentShare !== undefined ? { attachmentShare: body.attachmentShare } : {}),
         ...(body.retryShare !== undefined ? { retryShare: body.retryShare } : {}),
+        ...(body.away === true ? { away: true } : {}),
       });
       return sendJson(res, 200, { agent: true });
     }
@@ -502,6 +509,7 @@ export async function startGenesysDouble(options: GenesysDoubleOptions): Promise
     },
     agentReplies: () => agent?.replies() ?? [],
     agentIdle: async () => agent?.idle(),
+    setAgentOnline: (online) => agent?.setOnline(online),
     reset() {
       agent?.clear();
       inbound = [];
