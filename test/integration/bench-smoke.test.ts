@@ -10,17 +10,24 @@ import type { ConsumerBenchResult } from '../../scripts/bench/consumer-bench';
 import type { DispatcherBenchReport } from '../../scripts/lib/dispatcher-bench';
 import { ROOT } from '../../scripts/local/moto';
 
+/** `scripts/bench.ts --smoke --section <section>` into a fresh directory; it must exit 0. */
+function smokeRun(section: string): { stdout: string; outDir: string } {
+  const outDir = mkdtempSync(join(tmpdir(), `bench-smoke-${section}-`));
+  const run = spawnSync('npx', ['tsx', 'scripts/bench.ts', '--smoke', '--section', section, '--out-dir', outDir], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    // Its own local AWS on free ports, not the suite's.
+    env: { ...process.env, AWS_ENDPOINT_URL: '', AWS_ENDPOINT_URL_DYNAMODB: '', LOCAL_AWS_PORT: '' },
+    timeout: 280_000,
+  });
+  expect(run.status, run.stderr + run.stdout).toBe(0);
+  return { stdout: run.stdout, outDir };
+}
+
 describe('make bench (smoke)', () => {
   it('runs both consumers in-process and end to end and writes the result and the chart', () => {
-    const outDir = mkdtempSync(join(tmpdir(), 'bench-smoke-'));
-    const run = spawnSync('npx', ['tsx', 'scripts/bench.ts', '--smoke', '--section', 'consumer', '--out-dir', outDir], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      // Its own local AWS on free ports, not the suite's.
-      env: { ...process.env, AWS_ENDPOINT_URL: '', AWS_ENDPOINT_URL_DYNAMODB: '', LOCAL_AWS_PORT: '' },
-      timeout: 280_000,
-    });
-    expect(run.status, run.stderr + run.stdout).toBe(0);
+    const run = smokeRun('consumer');
+    const outDir = run.outDir;
     expect(run.stdout).toContain('in-process');
     expect(run.stdout).toContain('end to end (local AWS)');
     const files = readdirSync(outDir);
@@ -50,14 +57,8 @@ describe('make bench (smoke)', () => {
   }, 300_000);
 
   it('runs the dispatcher part tiny (a burst through ingest, the bundle, the doubles) and writes its fields', () => {
-    const outDir = mkdtempSync(join(tmpdir(), 'bench-smoke-dispatcher-'));
-    const run = spawnSync('npx', ['tsx', 'scripts/bench.ts', '--smoke', '--section', 'dispatcher', '--out-dir', outDir], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      env: { ...process.env, AWS_ENDPOINT_URL: '', AWS_ENDPOINT_URL_DYNAMODB: '', LOCAL_AWS_PORT: '' },
-      timeout: 280_000,
-    });
-    expect(run.status, run.stderr + run.stdout).toBe(0);
+    const run = smokeRun('dispatcher');
+    const outDir = run.outDir;
     expect(run.stdout).toContain('bench dispatcher:');
     expect(run.stdout).toMatch(/bound by /);
     const json = readdirSync(outDir).find((f) => f.startsWith('messaging-') && f.endsWith('.json'));
