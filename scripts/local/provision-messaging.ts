@@ -266,6 +266,7 @@ export function forwarderEnvironment(
     [E.genesysLoginUrl]: urls.genesysUrl,
     [E.genesysIntegrationId]: stack.integrationId,
     [E.rateLimitPerMinute]: String(d.genesys_rate_limit_per_minute),
+    [E.rateLimitSharers]: String(2 * d.forwarder_maximum_concurrency + d.dispatcher_maximum_concurrency),
     [E.maxAttachmentBytes]: String(d.max_attachment_bytes),
     [E.attachmentUrlTtlSeconds]: String(d.attachment_url_ttl_seconds),
     [E.breakerFailureThreshold]: String(d.genesys_breaker_failure_threshold),

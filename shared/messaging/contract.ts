@@ -123,6 +123,8 @@ export const MESSAGING_ENV = {
   genesysLoginUrl: 'GENESYS_LOGIN_URL',
   genesysIntegrationId: 'GENESYS_INTEGRATION_ID',
   rateLimitPerMinute: 'GENESYS_RATE_LIMIT_PER_MINUTE',
+  /** How many instances can wait on the Genesys bucket at once (the module: 2 x forwarder_maximum_concurrency + dispatcher_maximum_concurrency). */
+  rateLimitSharers: 'GENESYS_RATE_LIMIT_SHARERS',
   maxWebhookBytes: 'MAX_WEBHOOK_BYTES',
   maxAttachmentBytes: 'MAX_ATTACHMENT_BYTES',
   lineApiUrl: 'LINE_API_URL',

@@ -270,6 +270,21 @@ describe('forwarder settings', () => {
   it('a malformed setting stops the cold start naming the variable', () => {
     expect(() => readForwarderConfig({ INBOUND_QUEUE_URL: 'q' })).toThrow(/MAINTENANCE_QUEUE_URL is not set/);
   });
+
+  it('waits for a Genesys slot as long as every instance sharing the bucket can queue ahead (GENESYS_RATE_LIMIT_SHARERS)', async () => {
+    const env = {
+      INBOUND_QUEUE_URL: 'q', MAINTENANCE_QUEUE_URL: 'm', INBOUND_DLQ_URL: 'd', MESSAGING_STATE_TABLE: 't', ATTACHMENT_BUCKET: 'b',
+      GENESYS_API_URL: 'https://api.example', GENESYS_TOKEN_SECRET_ARN: 'arn:t', PLATFORM_CREDENTIALS_SECRET_ARN: 'arn:p', GENESYS_INTEGRATION_ID: 'i',
+    };
+    // The module's defaults: forwarder 5 on each of two mappings + dispatcher 5 = 15 instances, 200 ms apart at 300/min.
+    const valueOf = await readVariableDefaults(MESSAGING_VARIABLES_FILE);
+    const sharers = 2 * Number(valueOf('forwarder_maximum_concurrency')) + Number(valueOf('dispatcher_maximum_concurrency'));
+    expect(readForwarderConfig(env).rateLimitMaxWaitMs).toBe(sharers * 200);
+    expect(readForwarderConfig({ ...env, GENESYS_RATE_LIMIT_SHARERS: '20' }).rateLimitMaxWaitMs).toBe(4_000);
+    // Capped so a batch of 10 still fits the function's timeout; a wider fleet then holds by visibility.
+    expect(readForwarderConfig({ ...env, GENESYS_RATE_LIMIT_SHARERS: '100' }).rateLimitMaxWaitMs).toBe(5_000);
+    expect(() => readForwarderConfig({ ...env, GENESYS_RATE_LIMIT_SHARERS: 'many' })).toThrow(/GENESYS_RATE_LIMIT_SHARERS=many/);
+  });
 });
 
 describe('breaker refusal check', () => {

@@ -10,6 +10,7 @@ import {
   FORWARDER_IDEMPOTENCY_TTL_SECONDS,
   GENESYS_REQUEST_TIMEOUT_MS,
   defaultMaxWaitMs,
+  DEFAULT_RATE_LIMIT_SHARERS,
   readGenesysBreaker,
 } from '../forwarder/config';
 
@@ -80,7 +81,7 @@ export function readDispatcherConfig(env: Env = process.env): DispatcherConfig {
     platformCredentialsSecretArn: text(E.platformCredentialsSecretArn),
     integrationId: text(E.genesysIntegrationId),
     genesysRateLimitPerMinute,
-    rateLimitMaxWaitMs: count('GENESYS_RATE_LIMIT_MAX_WAIT_MS', defaultMaxWaitMs(genesysRateLimitPerMinute), 0),
+    rateLimitMaxWaitMs: count('GENESYS_RATE_LIMIT_MAX_WAIT_MS', defaultMaxWaitMs(genesysRateLimitPerMinute, count(E.rateLimitSharers, DEFAULT_RATE_LIMIT_SHARERS, 1)), 0),
     genesysTimeoutMs: count('GENESYS_REQUEST_TIMEOUT_MS', GENESYS_REQUEST_TIMEOUT_MS, 100),
     platformTimeoutMs: count('PLATFORM_REQUEST_TIMEOUT_MS', PLATFORM_REQUEST_TIMEOUT_MS, 100),
     sendRates: {

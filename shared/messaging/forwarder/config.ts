@@ -63,13 +63,18 @@ export interface ForwarderConfig {
 
 /**
  * Each instance holds at most one reservation at a time, so the reservation
- * queue is at most as deep as the instances that share the bucket: both
- * mappings (inbound and maintenance) at the module's maximum concurrency of 5,
- * 10 in all. A maximum wait shorter than 10 emission intervals would refuse
- * grants in steady state and hold records (each hold costs a receive); it is
+ * queue is at most as deep as the instances that share the bucket: the
+ * forwarder's two mappings (inbound and maintenance) and the dispatcher's
+ * receipts, 5 + 5 + 5 = 15 at the module's defaults (GENESYS_RATE_LIMIT_SHARERS).
+ * A maximum wait shorter than that many emission intervals refuses grants in
+ * steady state and holds records, and each hold costs one of the record's
+ * receives (a run where forwarder and dispatcher shared the bucket at a wait of
+ * 10 intervals dead-lettered 38 inbound records as retries-exhausted). It is
  * kept between 1 s and 5 s so a batch of 10 still fits the 30 s timeout.
  */
-export const defaultMaxWaitMs = (limitPerMinute: number): number => Math.min(5_000, Math.max(1_000, Math.ceil(10 * (60_000 / limitPerMinute))));
+export const DEFAULT_RATE_LIMIT_SHARERS = 15;
+export const defaultMaxWaitMs = (limitPerMinute: number, sharers = DEFAULT_RATE_LIMIT_SHARERS): number =>
+  Math.min(5_000, Math.max(1_000, Math.ceil(sharers * (60_000 / limitPerMinute))));
 
 export function readForwarderConfig(env: Env = process.env): ForwarderConfig {
   const reader = envReader('messaging-forwarder', env);
@@ -92,7 +97,7 @@ export function readForwarderConfig(env: Env = process.env): ForwarderConfig {
     platformCredentialsSecretArn: text(E.platformCredentialsSecretArn),
     integrationId: text(E.genesysIntegrationId),
     rateLimitPerMinute,
-    rateLimitMaxWaitMs: count('GENESYS_RATE_LIMIT_MAX_WAIT_MS', defaultMaxWaitMs(rateLimitPerMinute), 0),
+    rateLimitMaxWaitMs: count('GENESYS_RATE_LIMIT_MAX_WAIT_MS', defaultMaxWaitMs(rateLimitPerMinute, count(E.rateLimitSharers, DEFAULT_RATE_LIMIT_SHARERS, 1)), 0),
     maxAttachmentBytes: count(E.maxAttachmentBytes, FORWARDER_DEFAULTS.max_attachment_bytes, 1),
     attachmentUrlTtlSeconds: count(E.attachmentUrlTtlSeconds, FORWARDER_DEFAULTS.attachment_url_ttl_seconds, 1),
     genesysTimeoutMs: count('GENESYS_REQUEST_TIMEOUT_MS', GENESYS_REQUEST_TIMEOUT_MS, 100),

@@ -30,6 +30,7 @@ locals {
     GENESYS_API_URL                         = local.genesys_api_url
     GENESYS_INTEGRATION_ID                  = var.genesys_integration_id
     GENESYS_RATE_LIMIT_PER_MINUTE           = tostring(var.genesys_rate_limit_per_minute)
+    GENESYS_RATE_LIMIT_SHARERS              = tostring(2 * var.forwarder_maximum_concurrency + var.dispatcher_maximum_concurrency)
     GENESYS_BREAKER_FAILURE_THRESHOLD       = tostring(var.genesys_breaker_failure_threshold)
     GENESYS_BREAKER_WINDOW_SECONDS          = tostring(var.genesys_breaker_window_seconds)
     GENESYS_BREAKER_HALF_OPEN_AFTER_SECONDS = tostring(var.genesys_breaker_half_open_after_seconds)

@@ -191,6 +191,7 @@ describe('messaging gateway: contracts hold with messaging_enabled = true', asyn
         E.genesysApiUrl,
         E.genesysIntegrationId,
         E.rateLimitPerMinute,
+        E.rateLimitSharers,
         E.maxAttachmentBytes,
         E.attachmentUrlTtlSeconds,
         E.breakerFailureThreshold,
@@ -217,6 +218,7 @@ describe('messaging gateway: contracts hold with messaging_enabled = true', asyn
         E.genesysApiUrl,
         E.genesysIntegrationId,
         E.rateLimitPerMinute,
+        E.rateLimitSharers,
         E.breakerFailureThreshold,
         E.breakerWindowSeconds,
         E.breakerHalfOpenAfterSeconds,
@@ -294,6 +296,8 @@ describe('messaging gateway: contracts hold with messaging_enabled = true', asyn
     expect(env[TELEGRAM_CHAT_RATE_ENV]).toBe(String(DEFAULT_TELEGRAM_CHAT_RATE));
     expect([env.LINE_SEND_RATE_PER_SECOND, env.TELEGRAM_SEND_RATE_PER_SECOND, env.VIBER_SEND_RATE_PER_SECOND, env.WHATSAPP_SEND_RATE_PER_SECOND, env.TELEGRAM_CHAT_SEND_RATE_PER_SECOND]).toEqual(['80', '30', '80', '80', '1']);
     expect(env.VIBER_SENDER_NAME).toBe('Support');
+    // Every instance that can queue on the Genesys bucket: the forwarder's two mappings and this one.
+    expect(env.GENESYS_RATE_LIMIT_SHARERS).toBe(String(2 * Number(m.mod.variables.get('forwarder_maximum_concurrency')!.body.default) + Number(m.mod.variables.get('dispatcher_maximum_concurrency')!.body.default)));
     // The code reads the same values Terraform sets (a rate the code refused would stop the cold start).
     // (GENESYS_INTEGRATION_ID is empty until the second apply; ARNs and URLs are unknown until apply.)
     const applied = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, typeof v === 'string' && v !== '' ? v : 'known-after-apply']));
