@@ -2,9 +2,9 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * Integration files run side by side, this many at a time (INTEGRATION_WORKERS
- * overrides; 1 runs them one after another). Each worker gets its own local
- * AWS from the global setup, and each file resets its worker's server first,
- * so files never see each other's queues or tables. Most of an integration
+ * overrides; 1 runs them one after another). The global setup starts one local
+ * AWS per worker, each file leases one for its whole run (aws-lease.ts) and
+ * resets it first, so files never see each other's queues or tables. Most of an integration
  * file's time is spent waiting (visibility holds, Retry-After, breaker
  * half-open, hold windows), which is why two at a time pays even on 2 cores.
  */
@@ -29,6 +29,8 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/integration/global-setup.ts'],
+          // Each file leases its own local AWS from the global setup's servers.
+          setupFiles: ['test/integration/aws-lease.ts'],
           maxWorkers: integrationWorkers,
           // After the unit files (a group of its own: its worker count differs from theirs).
           sequence: { groupOrder: 1 },

@@ -7,7 +7,7 @@
 // Target node20: the build machines run Node 20 and Lambda runs nodejs22.x;
 // an ES2022/node20 bundle runs on both.
 import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Plugin } from 'esbuild';
@@ -92,9 +92,11 @@ async function zipBundle(name: string, distDir: string): Promise<string> {
   }
   zip.end();
   const out = join(distDir, `${name}.zip`);
+  const partial = `${out}.${process.pid}.partial`;
   await new Promise<void>((resolve, reject) => {
-    zip.outputStream.pipe(createWriteStream(out)).on('close', resolve).on('error', reject);
+    zip.outputStream.pipe(createWriteStream(partial)).on('close', resolve).on('error', reject);
   });
+  await rename(partial, out);
   return out;
 }
 
@@ -104,31 +106,43 @@ export async function buildFunctions(names?: string[], options: BuildOptions = {
   const catalogue = readCatalogueFiles(options.catalogueDir ?? TOPIC_CATALOGUE_DIR);
   compileCatalogue(catalogue);
   const results = [];
+  await mkdir(distDir, { recursive: true });
   for (const name of selected) {
     const outdir = join(distDir, name);
-    await rm(outdir, { recursive: true, force: true });
-    await mkdir(outdir, { recursive: true });
-    await build({
-      entryPoints: [join(FUNCTIONS, name, 'handler.ts')],
-      outfile: join(outdir, 'index.mjs'),
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'esm',
-      minify: true,
-      sourcemap: 'linked',
-      legalComments: 'none',
-      banner: { js: BANNER },
-      logLevel: 'warning',
-      // The ES module builds first: esbuild tree-shakes them, while the
-      // CommonJS builds (esbuild's default for node) come whole and pay an
-      // interop wrapper per module at init; the AWS SDK, Powertools and
-      // cockatiel ship both. The SDK left to the runtime is CommonJS either way.
-      mainFields: ['module', 'main'],
-      plugins: [topicCataloguePlugin(catalogue), ...(options.external?.includes('@aws-sdk/*') ? [] : [lambdaCredentialsPlugin()])],
-      ...(options.external ? { external: options.external } : {}),
-    });
-    await writeFile(join(outdir, 'package.json'), '{"type":"module"}\n');
+    // Built aside, then each file renamed into place: a process loading the
+    // bundle meanwhile reads the old file or the new one, never a missing or
+    // half-written one (the integration tests run files side by side, and the
+    // CLI some of them run rebuilds bundles others are loading).
+    const staging = await mkdtemp(join(distDir, `.${name}-`));
+    try {
+      await build({
+        entryPoints: [join(FUNCTIONS, name, 'handler.ts')],
+        outfile: join(staging, 'index.mjs'),
+        bundle: true,
+        platform: 'node',
+        target: 'node20',
+        format: 'esm',
+        minify: true,
+        sourcemap: 'linked',
+        legalComments: 'none',
+        banner: { js: BANNER },
+        logLevel: 'warning',
+        // The ES module builds first: esbuild tree-shakes them, while the
+        // CommonJS builds (esbuild's default for node) come whole and pay an
+        // interop wrapper per module at init; the AWS SDK, Powertools and
+        // cockatiel ship both. The SDK left to the runtime is CommonJS either way.
+        mainFields: ['module', 'main'],
+        plugins: [topicCataloguePlugin(catalogue), ...(options.external?.includes('@aws-sdk/*') ? [] : [lambdaCredentialsPlugin()])],
+        ...(options.external ? { external: options.external } : {}),
+      });
+      await writeFile(join(staging, 'package.json'), '{"type":"module"}\n');
+      await mkdir(outdir, { recursive: true });
+      const built = await readdir(staging);
+      for (const file of built) await rename(join(staging, file), join(outdir, file));
+      for (const file of await readdir(outdir)) if (!built.includes(file)) await rm(join(outdir, file), { recursive: true, force: true });
+    } finally {
+      await rm(staging, { recursive: true, force: true });
+    }
     const zip = await zipBundle(name, distDir);
     results.push({ name, bytes: (await stat(join(outdir, 'index.mjs'))).size, zipBytes: (await stat(zip)).size });
   }
