@@ -247,9 +247,9 @@ variable "dispatcher_batch_size" {
 }
 
 variable "dispatcher_timeout_seconds" {
-  description = "Dispatcher timeout; the outbound queue's visibility timeout is six times this. A record is started only while the platform call (10 s), the Genesys receipt (10 s), the rate-limit wait (up to 5 s) and 3 s to report still fit."
+  description = "Dispatcher timeout; the outbound queue's visibility timeout is six times this. A record is started only while the platform call (10 s), the Genesys receipt (10 s), the rate-limit wait (up to 5 s) and 3 s to report still fit: at 30 s an invocation could start records only in its first 4 s, so a batch waiting on the platform limits held most of its records (each hold spends a receive; a demo run dead-lettered a reply that way); 60 s leaves about 34 s."
   type        = number
-  default     = 30
+  default     = 60
 
   validation {
     condition     = var.dispatcher_timeout_seconds >= 30 && var.dispatcher_timeout_seconds <= 900

@@ -330,7 +330,7 @@ describe('messaging gateway: contracts hold with messaging_enabled = true', asyn
   it('the dispatcher runs like the forwarder: nodejs22.x on arm64, its own KMS log group, tracing, the dist/ zip make build writes', () => {
     const fns = messagingModule(root).resources().filter((r) => r.type === 'aws_lambda_function');
     const dispatcher = fns.find((f) => f.name === 'dispatcher')!;
-    expect([dispatcher.arg('runtime'), dispatcher.arg('architectures'), dispatcher.arg('handler'), dispatcher.arg('memory_size'), dispatcher.arg('timeout')]).toEqual(['nodejs22.x', ['arm64'], 'index.handler', 512, 30]);
+    expect([dispatcher.arg('runtime'), dispatcher.arg('architectures'), dispatcher.arg('handler'), dispatcher.arg('memory_size'), dispatcher.arg('timeout')]).toEqual(['nodejs22.x', ['arm64'], 'index.handler', 512, 60]);
     expect(dispatcher.arg('function_name')).toBe('genesys-messaging-dispatcher');
     expect(dispatcher.eval(blocks(dispatcher.block.body, 'tracing_config')[0]!.mode)).toBe('Active');
     expect(dispatcher.block.body.filename).toBe('${local.packages.dispatcher}');
