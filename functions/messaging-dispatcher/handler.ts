@@ -1,10 +1,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { S3Client } from '@aws-sdk/client-s3';
 import { documentClient, dynamoDbClient, secretsManagerClient, sqsClient } from '../../shared/aws/clients';
 import { readDispatcherConfig } from '../../shared/messaging/dispatcher/config';
 import { createDispatcher } from '../../shared/messaging/dispatcher/dispatcher';
 import { PlatformLimiter } from '../../shared/messaging/dispatcher/platform-limiter';
-import { genesysRateLimiter, platformCredentialsReader, sharedGenesysToken } from '../../shared/messaging/wiring';
+import { attachmentS3Client, genesysRateLimiter, platformCredentialsReader, sharedGenesysToken } from '../../shared/messaging/wiring';
 
 const config = readDispatcherConfig();
 const logger = new Logger({ serviceName: 'messaging-dispatcher' });
@@ -18,8 +17,7 @@ export const handler = createDispatcher({
   dynamoDb,
   documentClient: docs,
   sqs: sqsClient(),
-  // Attachment uploads stream up to 25 MB: the short per-request timeout of the shared clients would cut a part upload.
-  s3: new S3Client({ forcePathStyle: process.env.S3_FORCE_PATH_STYLE === 'true', maxAttempts: 3 }),
+  s3: attachmentS3Client(),
   token: sharedGenesysToken(config, { secrets, docs, component: 'dispatcher', onLogin: (reason) => logger.warn('Genesys token refreshed by the dispatcher', { reason }) }),
   genesysLimiter: genesysRateLimiter(config, config.genesysRateLimitPerMinute, docs),
   platformLimiter: new PlatformLimiter({ client: docs, table: config.stateTable, rates: config.sendRates, telegramChatRate: config.telegramChatRate, maxWaitMs: config.rateLimitMaxWaitMs }),

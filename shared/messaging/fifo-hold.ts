@@ -46,3 +46,23 @@ export async function holdFailedFifoRecords(sqs: SQSClient, input: FifoHoldInput
     input.logger.warn('visibility hold not applied; records return after the queue visibility timeout', { error: (error as Error).message });
   }
 }
+
+/**
+ * Runs one record of a FIFO batch; when it fails, the hint it left (if any)
+ * becomes its group's, so the records skipped behind it are held as long.
+ */
+export function rememberingGroupHold(
+  handle: (record: SQSRecord) => Promise<void>,
+  state: Pick<FifoHoldInput, 'holds' | 'groupHolds'>,
+): (record: SQSRecord) => Promise<void> {
+  return async (record) => {
+    try {
+      await handle(record);
+    } catch (error) {
+      const group = record.attributes.MessageGroupId ?? record.messageId;
+      const hint = state.holds.get(record.messageId);
+      if (hint && !state.groupHolds.has(group)) state.groupHolds.set(group, hint);
+      throw error;
+    }
+  };
+}

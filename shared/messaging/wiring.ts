@@ -2,6 +2,7 @@
 // share one Genesys token (Secrets Manager), one Genesys rate-limit bucket
 // per integration (the limit is per token) and one reading of the platform
 // credentials.
+import { S3Client } from '@aws-sdk/client-s3';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { PlatformCredentials } from './contract';
@@ -47,3 +48,10 @@ export const platformCredentialsReader = (secretArn: string, secrets: SecretsMan
     maxAgeMs: 300_000,
     parse: stringFields(['lineChannelAccessToken', 'telegramBotToken', 'viberAuthToken', 'whatsappAccessToken', 'whatsappPhoneNumberId'] as const),
   });
+
+/**
+ * The S3 client for attachment streams (inbound and outbound). Not the shared
+ * clients' short per-request timeout: a part upload of a 25 MB attachment
+ * would be cut. S3_FORCE_PATH_STYLE is set by the local stack only.
+ */
+export const attachmentS3Client = (): S3Client => new S3Client({ forcePathStyle: process.env.S3_FORCE_PATH_STYLE === 'true', maxAttempts: 3 });

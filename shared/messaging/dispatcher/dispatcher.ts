@@ -38,7 +38,7 @@ import type { SharedToken } from '../genesys/token';
 import { parseOutboundMessage, type OutboundMessage } from '../outbound/genesys-outbound';
 import type { OutboundPart, ReceiptReasonCode, SendContext, SendOutcome } from '../outbound/send-types';
 import { SENDERS, exchange } from '../outbound/senders';
-import { holdFailedFifoRecords } from '../fifo-hold';
+import { holdFailedFifoRecords, rememberingGroupHold } from '../fifo-hold';
 import type { RateLimiter } from '../rate-limit';
 import type { DispatcherConfig } from './config';
 import { rehostAttachments } from './outbound-attachments';
@@ -306,16 +306,7 @@ export function createDispatcher(deps: DispatcherDeps) {
     const rateLimitedBefore = counters.platformRateLimited;
     const response = await processPartialResponse(
       event,
-      async (record: SQSRecord) => {
-        try {
-          await handleRecord(record, batch, context);
-        } catch (error) {
-          const group = record.attributes.MessageGroupId ?? record.messageId;
-          const hint = batch.holds.get(record.messageId);
-          if (hint && !batch.groupHolds.has(group)) batch.groupHolds.set(group, hint);
-          throw error;
-        }
-      },
+      rememberingGroupHold((record) => handleRecord(record, batch, context), batch),
       processor,
       { context, skipGroupOnError: true, throwOnFullBatchFailure: false },
     );

@@ -33,7 +33,7 @@ import { isGenesysOutage } from '../genesys/answer';
 import { GenesysOpenMessagingClient } from '../genesys/client';
 import { serialiseOpenMessage, toOpenMessage } from '../genesys/open-message';
 import type { SharedToken } from '../genesys/token';
-import { holdFailedFifoRecords } from '../fifo-hold';
+import { holdFailedFifoRecords, rememberingGroupHold } from '../fifo-hold';
 import type { RateLimiter } from '../rate-limit';
 import type { ForwarderConfig } from './config';
 import { ConversationDiversion, sendToMaintenance } from './diversion';
@@ -217,16 +217,7 @@ export function createForwarder(deps: ForwarderDeps) {
     const before = { ...genesys.stats, opened: breaker.transitions.open };
     const response = await processPartialResponse(
       event,
-      async (record: SQSRecord) => {
-        try {
-          await handleRecord(record, batch, context);
-        } catch (error) {
-          const group = record.attributes.MessageGroupId ?? record.messageId;
-          const hint = batch.holds.get(record.messageId);
-          if (hint && !batch.groupHolds.has(group)) batch.groupHolds.set(group, hint);
-          throw error;
-        }
-      },
+      rememberingGroupHold((record) => handleRecord(record, batch, context), batch),
       processor,
       { context, skipGroupOnError: true, throwOnFullBatchFailure: false },
     );
