@@ -6,7 +6,12 @@
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type FaultKind = 'throttle' | 'server-error' | 'drop';
+/**
+ * `lost-answer`: the call reaches the service and takes effect, then the
+ * connection drops before the answer, as a request timeout leaves it: the
+ * caller cannot tell whether its write happened.
+ */
+export type FaultKind = 'throttle' | 'server-error' | 'drop' | 'lost-answer';
 
 export interface FaultRule {
   /** Decides from the request (X-Amz-Target header and body) whether this rule applies. */
@@ -34,7 +39,7 @@ export interface FaultProxy {
   close(): Promise<void>;
 }
 
-const DYNAMODB_ERRORS: Record<Exclude<FaultKind, 'drop'>, { status: number; type: string; message: string }> = {
+const DYNAMODB_ERRORS: Record<Exclude<FaultKind, 'drop' | 'lost-answer'>, { status: number; type: string; message: string }> = {
   throttle: { status: 400, type: 'com.amazonaws.dynamodb.v20120810#ThrottlingException', message: 'Rate of requests exceeds the allowed throughput.' },
   'server-error': { status: 500, type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'Internal server error (injected)' },
 };
@@ -65,6 +70,14 @@ export async function startFaultProxy(upstream: string, rules: FaultRule[] = [],
           req.socket.destroy();
           return;
         }
+        if (rule.kind === 'lost-answer') {
+          // Drop once the service has answered whole: the call has taken effect.
+          forward(req, body, (upstreamResponse) => {
+            upstreamResponse.resume();
+            upstreamResponse.on('end', () => req.socket.destroy());
+          });
+          return;
+        }
         const error = DYNAMODB_ERRORS[rule.kind];
         res.writeHead(error.status, {
           'content-type': 'application/x-amz-json-1.0',
@@ -75,17 +88,20 @@ export async function startFaultProxy(upstream: string, rules: FaultRule[] = [],
         return;
       }
       state.forwarded += 1;
-      const upstreamRequest = request(
-        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
-        (upstreamResponse) => {
-          res.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers);
-          upstreamResponse.pipe(res);
-        },
-      );
-      upstreamRequest.on('error', () => req.socket.destroy());
-      upstreamRequest.end(body);
+      forward(req, body, (upstreamResponse) => {
+        res.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers);
+        upstreamResponse.pipe(res);
+      });
     });
   });
+  function forward(req: IncomingMessage, body: Buffer, answer: (upstreamResponse: IncomingMessage) => void): void {
+    const upstreamRequest = request(
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
+      answer,
+    );
+    upstreamRequest.on('error', () => req.socket.destroy());
+    upstreamRequest.end(body);
+  }
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {

@@ -8,6 +8,8 @@
 //   expiration              epoch seconds; an expired record is free (TTL)
 //   in_progress_expiration  epoch ms; an INPROGRESS record past it is free
 //   data                    the step's result ({ outcome })
+//   claim_owner             who claimed it: the SQS message id (not Powertools';
+//                           Powertools ignores the extra attribute)
 //
 // Per round (the records of one batch that reach the store together):
 //
@@ -16,7 +18,7 @@
 //               is held by another invocation (the record retries later);
 //   2. claim    one TransactWriteItems of conditional puts (INPROGRESS), with
 //               Powertools' own condition: absent, expired, or INPROGRESS past
-//               its lock. A claim another invocation won meanwhile cancels the
+//               its lock; or INPROGRESS claimed by the same SQS message. A claim another invocation won meanwhile cancels the
 //               transaction with a reason per item; the others are claimed
 //               again at once. Copies of one key within the round are claimed
 //               once: the first copy is the leader, the others wait for its
@@ -40,6 +42,17 @@
 // dies is safe: it frees itself after its lock (in_progress_expiration), and
 // redoing the step is harmless because the projection's conditional write is
 // itself idempotent (a replay's order key is not smaller than itself).
+//
+// Why a receive of the same message takes its own claim over at once: a
+// batch-wide call that fails without an answer (a timeout, a reset) may have
+// written its claims, and a completion write that failed leaves them
+// INPROGRESS too. Waiting out the lock held the whole batch's retries for the
+// invocation's remaining time (the demo on a loaded local AWS crawled at a
+// few events/s). The message id is the same on every receive of a message and
+// different for every copy Genesys or EventBridge sends, so a copy still waits
+// for the holder; the same message running twice (its visibility timeout
+// passed while the first receive still ran) is safe because the projection's
+// conditional write applies the event once.
 //
 // Why the completion and release writes are unconditional (as Powertools'
 // own): if a claim outlived its lock and another invocation claimed the key,
@@ -109,13 +122,14 @@ export const idempotencyRecordId = (prefix: string, key: string): string =>
 type KeyState = 'completed' | 'in-progress' | 'free';
 
 /** What a stored record means now, as Powertools' claim condition and status checks read it. */
-function stateOf(item: Record<string, AttributeValue> | undefined, nowMs: number): KeyState {
+function stateOf(item: Record<string, AttributeValue> | undefined, nowMs: number, owner?: string): KeyState {
   if (!item) return 'free';
   const expiration = Number(item.expiration?.N);
   if (Number.isFinite(expiration) && expiration < nowMs / 1000) return 'free';
   const status = item.status?.S;
   if (status === COMPLETED) return 'completed';
   if (status === INPROGRESS) {
+    if (owner !== undefined && item.claim_owner?.S === owner) return 'free';
     const lockedUntil = item.in_progress_expiration?.N;
     return lockedUntil !== undefined && Number(lockedUntil) < nowMs ? 'free' : 'in-progress';
   }
@@ -131,6 +145,8 @@ interface Waiter {
 /** One content key in a round: its first copy leads, later copies wait for the leader's outcome. */
 interface KeyGroup {
   id: string;
+  /** The leader's SQS message id: a later receive of the same message may take the claim over. */
+  owner: string;
   lockedUntilMs: number;
   leader: Waiter;
   followers: Waiter[];
@@ -146,9 +162,11 @@ export interface BatchIdempotency {
    * Claims the content key for the caller's step. Calls made in the same turn
    * of the event loop (a batch's records, started together) share one round
    * of store calls. Rejects with IdempotencyAlreadyInProgressError when
-   * another invocation holds the key, or with the store's error.
+   * another message holds the key, or with the store's error. `owner`: the
+   * SQS message id, so a retry of the same message takes over a claim its
+   * earlier receive left behind.
    */
-  claim(key: string, lockMs: number): Promise<Claim>;
+  claim(key: string, lockMs: number, owner: string): Promise<Claim>;
 }
 
 export function createBatchIdempotency(client: DynamoDBClient, settings: BatchIdempotencySettings): BatchIdempotency {
@@ -169,8 +187,8 @@ export function createBatchIdempotency(client: DynamoDBClient, settings: BatchId
                 [tableName]: {
                   Keys: keys,
                   ConsistentRead: true,
-                  ProjectionExpression: '#id, #status, #expiration, #lock',
-                  ExpressionAttributeNames: { '#id': 'id', '#status': 'status', '#expiration': 'expiration', '#lock': 'in_progress_expiration' },
+                  ProjectionExpression: '#id, #status, #expiration, #lock, #owner',
+                  ExpressionAttributeNames: { '#id': 'id', '#status': 'status', '#expiration': 'expiration', '#lock': 'in_progress_expiration', '#owner': 'claim_owner' },
                 },
               },
             }),
@@ -207,11 +225,13 @@ export function createBatchIdempotency(client: DynamoDBClient, settings: BatchId
                       status: { S: INPROGRESS },
                       expiration: { N: String(expiration) },
                       in_progress_expiration: { N: String(g.lockedUntilMs) },
+                      claim_owner: { S: g.owner },
                     },
-                    // Powertools' condition (DynamoDBPersistenceLayer._putRecord).
-                    ConditionExpression: 'attribute_not_exists(#id) OR #expiry < :now OR (#status = :inprogress AND attribute_exists(#lock) AND #lock < :now_in_millis)',
-                    ExpressionAttributeNames: { '#id': 'id', '#expiry': 'expiration', '#status': 'status', '#lock': 'in_progress_expiration' },
-                    ExpressionAttributeValues: { ':now': { N: String(nowMs / 1000) }, ':now_in_millis': { N: String(nowMs) }, ':inprogress': { S: INPROGRESS } },
+                    // Powertools' condition (DynamoDBPersistenceLayer._putRecord), or a claim this message left.
+                    ConditionExpression:
+                      'attribute_not_exists(#id) OR #expiry < :now OR (#status = :inprogress AND attribute_exists(#lock) AND #lock < :now_in_millis) OR (#status = :inprogress AND #owner = :owner)',
+                    ExpressionAttributeNames: { '#id': 'id', '#expiry': 'expiration', '#status': 'status', '#lock': 'in_progress_expiration', '#owner': 'claim_owner' },
+                    ExpressionAttributeValues: { ':now': { N: String(nowMs / 1000) }, ':now_in_millis': { N: String(nowMs) }, ':inprogress': { S: INPROGRESS }, ':owner': { S: g.owner } },
                     ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
                   },
                 })),
@@ -315,7 +335,7 @@ export function createBatchIdempotency(client: DynamoDBClient, settings: BatchId
     const nowMs = Date.now();
     const free: KeyGroup[] = [];
     for (const g of groups) {
-      const state = stateOf(stored.get(g.id), nowMs);
+      const state = stateOf(stored.get(g.id), nowMs, g.owner);
       if (state === 'completed') duplicate(g);
       else if (state === 'in-progress') inProgress(g);
       else free.push(g);
@@ -371,7 +391,7 @@ export function createBatchIdempotency(client: DynamoDBClient, settings: BatchId
   }
 
   return {
-    claim(key, lockMs) {
+    claim(key, lockMs, owner) {
       const id = idempotencyRecordId(settings.keyPrefix, key);
       return new Promise<Claim>((resolve, reject) => {
         if (!gathering) {
@@ -387,7 +407,7 @@ export function createBatchIdempotency(client: DynamoDBClient, settings: BatchId
         }
         const group = gathering.get(id);
         if (group) group.followers.push({ resolve, reject });
-        else gathering.set(id, { id, lockedUntilMs: Date.now() + lockMs, leader: { resolve, reject }, followers: [] });
+        else gathering.set(id, { id, owner, lockedUntilMs: Date.now() + lockMs, leader: { resolve, reject }, followers: [] });
       });
     },
   };

@@ -65,9 +65,9 @@ export function createEventConsumer({ config, logger, dynamoDb, sqs, storeBreake
   const idempotency = config.idempotencyEnabled
     ? createBatchIdempotency(dynamoDb, { tableName: config.idempotencyTable, keyPrefix: config.functionName, expiresAfterSeconds: config.idempotencyTtlSeconds })
     : undefined;
-  const projectOnce = async (event: GenesysEvent, lockMs: number): Promise<ProjectionOutcome | 'duplicate'> => {
+  const projectOnce = async (event: GenesysEvent, lockMs: number, messageId: string): Promise<ProjectionOutcome | 'duplicate'> => {
     if (!idempotency) return project(event);
-    const claim = await idempotency.claim(event.idempotencyKey, lockMs);
+    const claim = await idempotency.claim(event.idempotencyKey, lockMs, messageId);
     if (claim.duplicate) return 'duplicate';
     let outcome: ProjectionOutcome;
     try {
@@ -114,7 +114,7 @@ export function createEventConsumer({ config, logger, dynamoDb, sqs, storeBreake
       // execution of the breaker, as before idempotency became batch-wide: a
       // failed batch-wide call fails every record it covered, so the breaker
       // judges the same failure ratio per record.
-      outcome = await breaker.execute(() => projectOnce(event, batch.lockMs));
+      outcome = await breaker.execute(() => projectOnce(event, batch.lockMs, record.messageId));
     } catch (error) {
       if (isBrokenCircuit(error)) tally.shortCircuited += 1;
       const hint = retryHint(error, {

@@ -159,6 +159,29 @@ describe('batch-level idempotency', () => {
     expect(stub.stub.stats().tables.projection).toMatchObject({ writes: 2, doubleApplied: 0 });
   });
 
+  it('claims written by a call whose answer was lost are taken over by the retry of the same message at once; a copy still waits', async () => {
+    const records = batchOf(3);
+    const consumer = await environment([{ matches: (call) => call.target.endsWith('.TransactWriteItems'), kind: 'lost-answer', times: 1 }]);
+
+    const first = await consumer.invoke(records);
+
+    // The claims took effect, the answer never came: every record of the batch fails, its claim left INPROGRESS with the whole lock.
+    expect(failedIds(first)).toEqual(records.map((r) => r.messageId).sort());
+    for (const record of records) expect(recordOf(record.body)).toMatchObject({ status: { S: 'INPROGRESS' }, claim_owner: { S: record.messageId } });
+    expect(stub.stub.items('projection')).toHaveLength(0);
+
+    // A copy Genesys sent of one of them (another message) waits for the holder.
+    const copy = await consumer.invoke([copyOf(records[0]!)]);
+    expect(copy.batchItemFailures).toHaveLength(1);
+    expect(consumer.warnings.at(-1)?.extra).toMatchObject({ holds: { 'in-progress': 1 } });
+
+    // The retry of the same messages does not wait out the lock.
+    const retry = await consumer.invoke(records.map((r) => ({ ...r, attributes: { ...r.attributes, ApproximateReceiveCount: '2' } })));
+    expect(retry.batchItemFailures).toEqual([]);
+    expect(stub.stub.stats().tables.projection).toMatchObject({ writes: 3, doubleApplied: 0 });
+    for (const record of records) expect(recordOf(record.body)?.status).toEqual({ S: 'COMPLETED' });
+  });
+
   it('two environments on the same events at once: each event projected once, every copy handled or retried', async () => {
     const [one, two] = [await environment(), await environment()];
     const records = batchOf(10);
