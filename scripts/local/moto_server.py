@@ -16,6 +16,13 @@ results; only the cost changes. Arguments are moto_server's own.
   within what a client may see on AWS.
 - EventBridge re-compiled the same JSONPath expressions (a full yacc table
   build) for every target of every event; compiled paths are now cached.
+- DynamoDB TransactWriteItems deep-copied every table it touches, once per
+  item of the transaction, to roll back a cancelled one: ten claims against
+  an idempotency table of 5,000 records copied 50,000 items while holding the
+  write lock, so every other write and receive waited, calls passed the
+  SDK's 3 s timeout and `make demo` crawled at a few events/s. The rollback
+  now keeps only the items the transaction targets (and the length of the
+  table's stream) and restores those: the same all-or-nothing result.
 
 Two semantic fixes. FIFO message groups: moto keeps a "pending" set of
 received messages and drops a message from it only when a receive walks past
@@ -50,6 +57,7 @@ item, and the pipeline's guarantees rest on that, so item writes and
 short-poll receives are serialised here. (Long-poll receives are left
 unlocked: holding the lock while they wait would stall every other call.)
 """
+import copy
 import functools
 import sys
 import threading
@@ -59,7 +67,10 @@ import calendar
 
 import jsonpath_ng.ext
 from moto.core.utils import utcnow
+import moto.dynamodb.models as dynamodb_models
 from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.dynamodb.models.table import Table
 from moto.s3.responses import S3Response
 from moto.sqs.models import Message, Queue, SQSBackend
 from moto.sts.models import sts_backends
@@ -123,6 +134,69 @@ def _serialised(method):
 
 for _name in ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item"):
     setattr(DynamoDBBackend, _name, _serialised(getattr(DynamoDBBackend, _name)))
+
+
+class _TableCopyShim:
+    """moto.dynamodb.models' `copy`, except that a whole Table is not copied (see _transact_write_items)."""
+
+    def __getattr__(self, name):
+        return getattr(copy, name)
+
+    @staticmethod
+    def deepcopy(value, memo=None):
+        return value if isinstance(value, Table) else copy.deepcopy(value, memo)
+
+
+dynamodb_models.copy = _TableCopyShim()
+_transact = DynamoDBBackend.transact_write_items
+
+
+def _target(backend, entry):
+    _, op = next(iter(entry.items()))
+    table = backend.tables.get(op.get("TableName"))
+    if table is None:
+        return None
+    key = op["Item"] if "Item" in op else op.get("Key") or {}
+    if table.hash_key_attr not in key:
+        return None
+    hash_key = DynamoType(key[table.hash_key_attr])
+    range_key = DynamoType(key[table.range_key_attr]) if table.range_key_attr and table.range_key_attr in key else None
+    return table, hash_key, range_key
+
+
+@functools.wraps(_transact)
+def _transact_write_items(self, transact_items):
+    saved = []
+    streams = {}
+    for entry in transact_items:
+        target = _target(self, entry)
+        if target is None:
+            continue
+        table, hash_key, range_key = target
+        old = table.get_item(hash_key, range_key) if range_key is not None or not table.range_key_attr else None
+        saved.append((table, hash_key, range_key, copy.deepcopy(old)))
+        if table.stream_shard is not None:
+            streams.setdefault(id(table), (table.stream_shard, len(table.stream_shard.items)))
+    try:
+        return _transact(self, transact_items)
+    except Exception:
+        # moto's own rollback now puts back the same (mutated) tables; undo the targeted items instead, last write first.
+        for table, hash_key, range_key, old in reversed(saved):
+            if range_key is None:
+                if old is None:
+                    table.items.pop(hash_key, None)
+                else:
+                    table.items[hash_key] = old
+            elif old is None:
+                table.items.get(hash_key, {}).pop(range_key, None)
+            else:
+                table.items[hash_key][range_key] = old
+        for shard, length in streams.values():
+            del shard.items[length:]
+        raise
+
+
+DynamoDBBackend.transact_write_items = _serialised(_transact_write_items)
 
 _receive = SQSBackend.receive_message
 

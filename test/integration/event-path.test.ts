@@ -1,12 +1,12 @@
 // The event path on the local AWS, through the consumer bundle that ships:
 // EventBridge rules → SQS buffer → local event source mapping → DynamoDB.
 import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, PutItemCommand, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { generateBurst } from '../../scripts/lib/event-generator';
-import { buildOracle, verifyProjection } from '../../scripts/lib/oracle';
+import { buildOracle, countDoubleApplied, verifyProjection } from '../../scripts/lib/oracle';
 import { seededRandom, shuffleInPlace } from '../../scripts/lib/random';
 import { replayLines } from '../../scripts/lib/replay';
 import type { LocalStack } from '../../scripts/local/provision';
@@ -22,6 +22,8 @@ beforeEach(async () => {
 });
 
 const limitsOf = (s: LocalStack) => ({ maxEventBytes: s.spec.defaults.max_event_bytes, maxFutureSkewMs: s.spec.defaults.event_future_skew_seconds * 1000 });
+/** Stream records of the projection table (one per applied write, as DynamoDB Streams keeps them). */
+const projectionStreamLength = async (s: LocalStack) => (await countDoubleApplied(new DynamoDBClient({}), s.projectionTable)).writes;
 const entity = async (key: string) => toEntityView(key, await readEntityItems(documentClient(), stack.projectionTable, key));
 
 describe('routing', () => {
@@ -108,6 +110,36 @@ describe('bad input', () => {
     expect(aspects).toHaveLength(2);
     expect(aspects.every((a) => a.startsWith('event/'))).toBe(true);
     expect(view?.aspects[aspects[0]!]?.data).toEqual({ value: 1, brandNew: { field: true } });
+  });
+});
+
+describe('the local AWS', () => {
+  it('a cancelled TransactWriteItems leaves every item it targeted, and the stream, as they were (moto_server.py keeps only those for its rollback)', async () => {
+    const dynamoDb = new DynamoDBClient({});
+    const entityKey = `conversation/${randomUUID()}`;
+    const [kept, claimed] = [randomUUID(), randomUUID()];
+    await dynamoDb.send(new PutItemCommand({ TableName: stack.idempotencyTable, Item: { id: { S: kept }, status: { S: 'COMPLETED' } } }));
+    await dynamoDb.send(new PutItemCommand({ TableName: stack.projectionTable, Item: { entity: { S: entityKey }, aspect: { S: 'state' }, v: { N: '1' } } }));
+    const streamBefore = await projectionStreamLength(stack);
+
+    const cancelled = dynamoDb.send(
+      new TransactWriteItemsCommand({
+        TransactItems: [
+          { Put: { TableName: stack.idempotencyTable, Item: { id: { S: claimed }, status: { S: 'INPROGRESS' } }, ConditionExpression: 'attribute_not_exists(id)' } },
+          { Update: { TableName: stack.projectionTable, Key: { entity: { S: entityKey }, aspect: { S: 'state' } }, UpdateExpression: 'SET v = :v', ExpressionAttributeValues: { ':v': { N: '2' } } } },
+          { Put: { TableName: stack.projectionTable, Item: { entity: { S: entityKey }, aspect: { S: 'other' } } } },
+          { Put: { TableName: stack.idempotencyTable, Item: { id: { S: kept }, status: { S: 'INPROGRESS' } }, ConditionExpression: 'attribute_not_exists(id)' } },
+        ],
+      }),
+    );
+
+    await expect(cancelled).rejects.toMatchObject({ name: 'TransactionCanceledException' });
+    const get = (TableName: string, Key: Record<string, { S: string }>) => dynamoDb.send(new GetItemCommand({ TableName, Key, ConsistentRead: true })).then((r) => r.Item);
+    expect(await get(stack.idempotencyTable, { id: { S: claimed } })).toBeUndefined();
+    expect((await get(stack.idempotencyTable, { id: { S: kept } }))?.status).toEqual({ S: 'COMPLETED' });
+    expect((await get(stack.projectionTable, { entity: { S: entityKey }, aspect: { S: 'state' } }))?.v).toEqual({ N: '1' });
+    expect(await get(stack.projectionTable, { entity: { S: entityKey }, aspect: { S: 'other' } })).toBeUndefined();
+    expect(await projectionStreamLength(stack)).toBe(streamBefore);
   });
 });
 
