@@ -74,6 +74,128 @@ function lambdaCredentialsPlugin(): Plugin {
   };
 }
 
+/**
+ * Packages whose ES modules have no top-level side effects but whose
+ * package.json does not say so ("sideEffects": false), so esbuild keeps every
+ * statement it cannot prove pure. lib-dynamodb's pagination modules are
+ * `export const paginateQuery = createPaginator(...)`: a call, so kept, and
+ * with it the Query and Scan commands of both lib-dynamodb and the DynamoDB
+ * client and their schemas, in every bundle that imports any document command.
+ * Checked for 3.1162: every module is imports, classes and functions, and
+ * createPaginator only returns a function.
+ */
+const SIDE_EFFECT_FREE_PACKAGES = ['@aws-sdk/lib-dynamodb'];
+const RESOLVING_AS_PURE = Symbol('resolving-as-pure');
+
+function sideEffectFreePlugin(packages: readonly string[]): Plugin {
+  const inPackage = (path: string) => packages.some((p) => path.includes(`/node_modules/${p}/`));
+  return {
+    name: 'side-effect-free',
+    setup(b) {
+      b.onResolve({ filter: /.*/ }, async (args) => {
+        if (args.pluginData === RESOLVING_AS_PURE) return undefined;
+        const bare = packages.includes(args.path);
+        if (!bare && !(args.path.startsWith('.') && inPackage(args.importer))) return undefined;
+        const r = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: RESOLVING_AS_PURE });
+        if (r.errors.length > 0 || !inPackage(r.path)) return undefined;
+        return { path: r.path, namespace: r.namespace, suffix: r.suffix, sideEffects: false };
+      });
+    },
+  };
+}
+
+/**
+ * A client's runtimeConfig imports its whole package.json for one field, the
+ * version it puts in the User-Agent (`packageInfo.version`, the only use in
+ * @aws-sdk/client-* 3.x); a default JSON import keeps every field (2.4 KB per
+ * client). Its name and version are what ship.
+ */
+function clientPackageInfoPlugin(): Plugin {
+  return {
+    name: 'client-package-info',
+    setup(b) {
+      b.onLoad({ filter: /[\\/]node_modules[\\/]@aws-sdk[\\/]client-[^\\/]+[\\/]package\.json$/ }, async (args) => {
+        const { name, version } = JSON.parse(await readFile(args.path, 'utf8')) as { name: string; version: string };
+        return { contents: JSON.stringify({ name, version }), loader: 'json' };
+      });
+    },
+  };
+}
+
+/** The module esbuild uses in place of code a bundle provably never runs: it throws, naming what was left out and where. */
+function leftOut(what: string, why: string): string {
+  const message = `${what} is not in this bundle (${why}); scripts/build.ts left it out, see its comment`;
+  return `const leftOut = () => { throw new Error(${JSON.stringify(message)}); };`;
+}
+
+/**
+ * Event streams. @smithy/core's HttpProtocol loads @smithy/core/event-streams
+ * by a dynamic import() only to (de)serialize an operation whose input or
+ * output has an event-stream member (RpcProtocol and HttpBindingProtocol ask
+ * `getEventStreamMember()`, a structure member with the streaming trait), and
+ * SignatureV4 formats event-stream message headers (HeaderFormatter) only in
+ * `signMessage`, for event-stream requests. esbuild, writing one file, inlines
+ * the dynamic import: about 20 KB of codec, marshallers and checksums in every
+ * bundle. A client with event-stream operations is generated with an
+ * `eventStreamSerdeProvider` in its runtimeConfig, a static import of
+ * @smithy/core/event-streams; of the clients here only S3 has one
+ * (SelectObjectContent), and the DynamoDB, SQS, Secrets Manager, Step
+ * Functions and EventBridge schemas carry no streaming trait at all. So a
+ * bundle in which nothing imports @smithy/core/event-streams statically has no
+ * operation that can reach it: there the two are replaced by modules that
+ * throw. A bundle with such a client (the forwarder, the dispatcher: S3) is
+ * built again with the real modules.
+ */
+function withoutEventStreamsPlugin(seen: { staticImport: boolean }): Plugin {
+  const why = 'no client in it has an event-stream operation';
+  return {
+    name: 'without-event-streams',
+    setup(b) {
+      b.onResolve({ filter: /^@smithy\/core\/event-streams$/ }, (args) => {
+        if (args.kind !== 'dynamic-import') {
+          seen.staticImport = true;
+          return undefined;
+        }
+        return { path: 'event-streams', namespace: 'left-out' };
+      });
+      b.onResolve({ filter: /^\.\/HeaderFormatter$/ }, (args) =>
+        /[\\/]@smithy[\\/]signature-v4[\\/]dist-es[\\/]SignatureV4\.js$/.test(args.importer) ? { path: 'header-formatter', namespace: 'left-out' } : undefined,
+      );
+      b.onLoad({ filter: /^event-streams$/, namespace: 'left-out' }, () => ({
+        contents: `${leftOut('@smithy/core/event-streams', why)} export class EventStreamSerde { constructor() { leftOut(); } } export const eventStreamSerdeProvider = leftOut;`,
+        loader: 'js',
+      }));
+      b.onLoad({ filter: /^header-formatter$/, namespace: 'left-out' }, () => ({
+        contents: `${leftOut('Event-stream message signing (@smithy/signature-v4 HeaderFormatter)', why)} export class HeaderFormatter { format() { leftOut(); } }`,
+        loader: 'js',
+      }));
+    },
+  };
+}
+
+/**
+ * @smithy/core's Sha256Node falls back to a pure-JS SHA-256 (Sha256Js, 3 KB)
+ * only when `createHash('sha256')` throws; Node's OpenSSL always has SHA-256
+ * (FIPS mode included: it is an approved digest), and a Node built without
+ * crypto cannot load the bundle at all (it imports node:crypto). Imports of
+ * Sha256Js from elsewhere (the checksum index that S3's checksums use) keep
+ * the real one.
+ */
+function nativeSha256Plugin(): Plugin {
+  return {
+    name: 'native-sha256',
+    setup(b) {
+      b.onResolve({ filter: /^\.\/Sha256Js$/ }, (args) =>
+        /[\\/]@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/]checksum[\\/]sha256[\\/]Sha256Node\.js$/.test(args.importer) ? { path: 'sha256-js', namespace: 'left-out' } : undefined,
+      );
+      b.onLoad({ filter: /^sha256-js$/, namespace: 'left-out' }, () => ({
+        contents: `${leftOut('The pure-JS SHA-256 fallback', "this Node's crypto has no SHA-256")} export class Sha256Js { constructor() { leftOut(); } }`,
+        loader: 'js',
+      }));
+    },
+  };
+}
+
 export interface BuildOptions {
   /** Catalogue directory (default terraform/topic-catalogue). */
   catalogueDir?: string;
@@ -115,7 +237,8 @@ export async function buildFunctions(names?: string[], options: BuildOptions = {
     // CLI some of them run rebuilds bundles others are loading).
     const staging = await mkdtemp(join(distDir, `.${name}-`));
     try {
-      await build({
+      const eventStreams = { staticImport: false };
+      const bundle = (withoutEventStreams: boolean) => build({
         entryPoints: [join(FUNCTIONS, name, 'handler.ts')],
         outfile: join(staging, 'index.mjs'),
         bundle: true,
@@ -132,9 +255,18 @@ export async function buildFunctions(names?: string[], options: BuildOptions = {
         // interop wrapper per module at init; the AWS SDK, Powertools and
         // cockatiel ship both. The SDK left to the runtime is CommonJS either way.
         mainFields: ['module', 'main'],
-        plugins: [topicCataloguePlugin(catalogue), ...(options.external?.includes('@aws-sdk/*') ? [] : [lambdaCredentialsPlugin()])],
+        plugins: [
+          topicCataloguePlugin(catalogue),
+          ...(options.external?.includes('@aws-sdk/*') ? [] : [lambdaCredentialsPlugin()]),
+          sideEffectFreePlugin(SIDE_EFFECT_FREE_PACKAGES),
+          clientPackageInfoPlugin(),
+          nativeSha256Plugin(),
+          ...(withoutEventStreams ? [withoutEventStreamsPlugin(eventStreams)] : []),
+        ],
         ...(options.external ? { external: options.external } : {}),
       });
+      await bundle(true);
+      if (eventStreams.staticImport) await bundle(false);
       await writeFile(join(staging, 'package.json'), '{"type":"module"}\n');
       await mkdir(outdir, { recursive: true });
       const built = await readdir(staging);
