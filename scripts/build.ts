@@ -97,7 +97,7 @@ function sideEffectFreePlugin(packages: readonly string[]): Plugin {
         const bare = packages.includes(args.path);
         if (!bare && !(args.path.startsWith('.') && inPackage(args.importer))) return undefined;
         const r = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: RESOLVING_AS_PURE });
-        if (r.errors.length > 0 || !inPackage(r.path)) return undefined;
+        if (r.errors.length > 0 || r.external || !inPackage(r.path)) return undefined;
         return { path: r.path, namespace: r.namespace, suffix: r.suffix, sideEffects: false };
       });
     },
