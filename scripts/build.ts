@@ -146,7 +146,7 @@ function leftOut(what: string, why: string): string {
  * throw. A bundle with such a client (the forwarder, the dispatcher: S3) is
  * built again with the real modules.
  */
-function withoutEventStreamsPlugin(seen: { staticImport: boolean }): Plugin {
+export function withoutEventStreamsPlugin(seen: { staticImport: boolean }): Plugin {
   const why = 'no client in it has an event-stream operation';
   return {
     name: 'without-event-streams',
