@@ -9,9 +9,10 @@ import type { AddressInfo } from 'node:net';
 /**
  * `lost-answer`: the call reaches the service and takes effect, then the
  * connection drops before the answer, as a request timeout leaves it: the
- * caller cannot tell whether its write happened.
+ * caller cannot tell whether its write happened. `slow`: the call is passed
+ * on after `delayMs`, as an overloaded service answers.
  */
-export type FaultKind = 'throttle' | 'server-error' | 'drop' | 'lost-answer';
+export type FaultKind = 'throttle' | 'server-error' | 'drop' | 'lost-answer' | 'slow';
 
 export interface FaultRule {
   /** Decides from the request (X-Amz-Target header and body) whether this rule applies. */
@@ -21,6 +22,8 @@ export interface FaultRule {
   times?: number;
   /** Fail this share of matching calls (0..1), drawn per call. */
   ratio?: number;
+  /** For `slow`: how long the call waits before it is passed on. */
+  delayMs?: number;
   /** Answer throttles and server errors with this Retry-After header, as an HTTP downstream may. */
   retryAfterSeconds?: number;
 }
@@ -39,7 +42,7 @@ export interface FaultProxy {
   close(): Promise<void>;
 }
 
-const DYNAMODB_ERRORS: Record<Exclude<FaultKind, 'drop' | 'lost-answer'>, { status: number; type: string; message: string }> = {
+const DYNAMODB_ERRORS: Record<Exclude<FaultKind, 'drop' | 'lost-answer' | 'slow'>, { status: number; type: string; message: string }> = {
   throttle: { status: 400, type: 'com.amazonaws.dynamodb.v20120810#ThrottlingException', message: 'Rate of requests exceeds the allowed throughput.' },
   'server-error': { status: 500, type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'Internal server error (injected)' },
 };
@@ -70,6 +73,11 @@ export async function startFaultProxy(upstream: string, rules: FaultRule[] = [],
           req.socket.destroy();
           return;
         }
+        if (rule.kind === 'slow') {
+          // Counted as injected, not forwarded: each call is counted once.
+          setTimeout(() => pass(req, res, body, false), rule.delayMs ?? 1_000);
+          return;
+        }
         if (rule.kind === 'lost-answer') {
           // Drop once the service has answered whole: the call has taken effect.
           forward(req, body, (upstreamResponse) => {
@@ -87,13 +95,16 @@ export async function startFaultProxy(upstream: string, rules: FaultRule[] = [],
         res.end(JSON.stringify({ __type: error.type, message: error.message }));
         return;
       }
-      state.forwarded += 1;
-      forward(req, body, (upstreamResponse) => {
-        res.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers);
-        upstreamResponse.pipe(res);
-      });
+      pass(req, res, body);
     });
   });
+  function pass(req: IncomingMessage, res: ServerResponse, body: Buffer, counted = true): void {
+    if (counted) state.forwarded += 1;
+    forward(req, body, (upstreamResponse) => {
+      res.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers);
+      upstreamResponse.pipe(res);
+    });
+  }
   function forward(req: IncomingMessage, body: Buffer, answer: (upstreamResponse: IncomingMessage) => void): void {
     const upstreamRequest = request(
       { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },

@@ -148,6 +148,7 @@ interface KeyGroup {
   /** The leader's SQS message id: a later receive of the same message may take the claim over. */
   owner: string;
   lockedUntilMs: number;
+  flushAt: number;
   leader: Waiter;
   followers: Waiter[];
 }
@@ -156,6 +157,20 @@ type ClaimResult = 'claimed' | 'completed' | 'in-progress' | Error;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const chunks = <T>(items: T[], size: number): T[][] => Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+
+export interface ClaimOptions {
+  /** How long the claim locks the key against other messages. */
+  lockMs: number;
+  /** The SQS message id. */
+  owner: string;
+  /**
+   * When (epoch ms) the round writes the completions it has even if some of
+   * its records are still running: a record a slow store holds past the
+   * invocation's deadline must not keep the finished ones from being marked
+   * (their records would fail with it). Later completions are written as they come.
+   */
+  flushAt: number;
+}
 
 export interface BatchIdempotency {
   /**
@@ -166,7 +181,7 @@ export interface BatchIdempotency {
    * SQS message id, so a retry of the same message takes over a claim its
    * earlier receive left behind.
    */
-  claim(key: string, lockMs: number, owner: string): Promise<Claim>;
+  claim(key: string, options: ClaimOptions): Promise<Claim>;
 }
 
 export function createBatchIdempotency(client: DynamoDBClient, settings: BatchIdempotencySettings): BatchIdempotency {
@@ -287,16 +302,23 @@ export function createBatchIdempotency(client: DynamoDBClient, settings: BatchId
 
   /**
    * The completions of one round, written together once every claimed key
-   * has finished its step (completed or released). Each claim handle is
-   * settled exactly once by its caller (complete after the step, release if
-   * it threw), so the round cannot wait forever.
+   * has finished its step (completed or released), or at `flushAt` with those
+   * that have; after that, each later one is written as it comes. Each claim
+   * handle is settled exactly once by its caller (complete after the step,
+   * release if it threw), so the round cannot wait forever.
    */
-  function completionRound(expected: number) {
-    const finished: Array<{ id: string; outcome?: StepOutcome; done?: { resolve(): void; reject(error: unknown): void } }> = [];
+  function completionRound(expected: number, flushAt: number) {
+    type Finished = { id: string; outcome?: StepOutcome; done?: { resolve(): void; reject(error: unknown): void } };
+    let waiting: Finished[] = [];
+    let arrived = 0;
+    let flushedEarly = false;
     const flush = async () => {
+      const entries = waiting;
+      waiting = [];
+      if (entries.length === 0) return;
       const expiration = String(Math.round(Date.now() / 1000 + settings.expiresAfterSeconds));
       const failed = await writeOutcomes(
-        finished.map(({ id, outcome }) => ({
+        entries.map(({ id, outcome }) => ({
           id,
           request: outcome
             ? { PutRequest: { Item: { id: { S: id }, status: { S: COMPLETED }, expiration: { N: expiration }, data: { M: { outcome: { S: outcome } } } } } }
@@ -304,16 +326,22 @@ export function createBatchIdempotency(client: DynamoDBClient, settings: BatchId
         })),
       );
       // A release that failed only leaves the claim to free itself after its lock.
-      for (const { id, done } of finished) {
+      for (const { id, done } of entries) {
         const error = failed.get(id);
         if (!done) continue;
         if (error) done.reject(error);
         else done.resolve();
       }
     };
-    const arrive = (entry: (typeof finished)[number]) => {
-      finished.push(entry);
-      if (finished.length === expected) void flush();
+    const timer = setTimeout(() => {
+      flushedEarly = true;
+      void flush();
+    }, Math.max(0, flushAt - Date.now()));
+    const arrive = (entry: Finished) => {
+      waiting.push(entry);
+      arrived += 1;
+      if (arrived === expected) clearTimeout(timer);
+      if (arrived === expected || flushedEarly) void flush();
     };
     return {
       complete: (id: string, outcome: StepOutcome) => new Promise<void>((resolve, reject) => arrive({ id, outcome, done: { resolve, reject } })),
@@ -349,7 +377,7 @@ export function createBatchIdempotency(client: DynamoDBClient, settings: BatchId
       return;
     }
     const claimed = free.filter((g) => claims.get(g.id) === 'claimed');
-    const round = completionRound(claimed.length);
+    const round = completionRound(claimed.length, Math.min(...claimed.map((g) => g.flushAt)));
     for (const g of free) {
       const result = claims.get(g.id)!;
       if (result === 'completed') duplicate(g);
@@ -391,7 +419,7 @@ export function createBatchIdempotency(client: DynamoDBClient, settings: BatchId
   }
 
   return {
-    claim(key, lockMs, owner) {
+    claim(key, { lockMs, owner, flushAt }) {
       const id = idempotencyRecordId(settings.keyPrefix, key);
       return new Promise<Claim>((resolve, reject) => {
         if (!gathering) {
@@ -407,7 +435,7 @@ export function createBatchIdempotency(client: DynamoDBClient, settings: BatchId
         }
         const group = gathering.get(id);
         if (group) group.followers.push({ resolve, reject });
-        else gathering.set(id, { id, owner, lockedUntilMs: Date.now() + lockMs, leader: { resolve, reject }, followers: [] });
+        else gathering.set(id, { id, owner, lockedUntilMs: Date.now() + lockMs, flushAt, leader: { resolve, reject }, followers: [] });
       });
     },
   };

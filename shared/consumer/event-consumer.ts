@@ -16,6 +16,7 @@ import type { TopicCatalogue } from '../genesys/catalogue';
 import { builtInCatalogue, parseGenesysEvent, type GenesysEvent } from '../genesys/event';
 import { projectEvent, type ProjectionOutcome } from '../projection/project-event';
 import { createStoreBreaker, isBrokenCircuit, type StoreBreaker } from '../resilience/circuit-breaker';
+import { beforeDeadline, isDeadlineError, reportingReserveMs } from '../resilience/deadline';
 import { isPermanentEventError } from '../resilience/errors';
 import { isIdempotencyInProgress, retryHint, type RetryHint, type RetryHintReason } from '../resilience/retry-hint';
 import type { OrderingHook } from '../ordering/buffer';
@@ -23,7 +24,7 @@ import type { ConsumerConfig } from './config';
 import { createBatchIdempotency } from './batch-idempotency';
 import { deadLetter } from './dead-letter';
 import { backoffFailedRecords, visibilityDelays } from './retry-visibility';
-import { emptyTally, type BatchTally } from './tally';
+import { addTally, emptyTally, type BatchTally } from './tally';
 
 export interface ConsumerDeps {
   config: ConsumerConfig;
@@ -48,6 +49,10 @@ interface BatchState {
   handled: Map<string, string>;
   /** How long a claim locks its key: the invocation's remaining time, at most config.idempotencyInProgressSeconds. */
   lockMs: number;
+  /** When the records still running are reported failed (the invocation keeps the rest to report). */
+  deadlineAt: number;
+  /** When the idempotency completions of the records done so far are written, so they make the deadline. */
+  completionsBy: number;
 }
 
 export function createEventConsumer({ config, logger, dynamoDb, sqs, storeBreaker, ordering, catalogue = builtInCatalogue() }: ConsumerDeps) {
@@ -65,9 +70,9 @@ export function createEventConsumer({ config, logger, dynamoDb, sqs, storeBreake
   const idempotency = config.idempotencyEnabled
     ? createBatchIdempotency(dynamoDb, { tableName: config.idempotencyTable, keyPrefix: config.functionName, expiresAfterSeconds: config.idempotencyTtlSeconds })
     : undefined;
-  const projectOnce = async (event: GenesysEvent, lockMs: number, messageId: string): Promise<ProjectionOutcome | 'duplicate'> => {
+  const projectOnce = async (event: GenesysEvent, batch: BatchState, messageId: string): Promise<ProjectionOutcome | 'duplicate'> => {
     if (!idempotency) return project(event);
-    const claim = await idempotency.claim(event.idempotencyKey, lockMs, messageId);
+    const claim = await idempotency.claim(event.idempotencyKey, { lockMs: batch.lockMs, owner: messageId, flushAt: batch.completionsBy });
     if (claim.duplicate) return 'duplicate';
     let outcome: ProjectionOutcome;
     try {
@@ -93,8 +98,8 @@ export function createEventConsumer({ config, logger, dynamoDb, sqs, storeBreake
     maxFutureSkewMs: config.eventFutureSkewSeconds * 1000,
   };
 
-  async function handleRecord(record: SQSRecord, batch: BatchState): Promise<void> {
-    const { tally } = batch;
+  /** `tally`: the record's own, added to the batch's only if the record is reported in time. */
+  async function handleRecord(record: SQSRecord, batch: BatchState, tally: BatchTally): Promise<void> {
     let event: GenesysEvent;
     try {
       event = parseGenesysEvent(record.body, limits, catalogue);
@@ -114,7 +119,7 @@ export function createEventConsumer({ config, logger, dynamoDb, sqs, storeBreake
       // execution of the breaker, as before idempotency became batch-wide: a
       // failed batch-wide call fails every record it covered, so the breaker
       // judges the same failure ratio per record.
-      outcome = await breaker.execute(() => projectOnce(event, batch.lockMs, record.messageId));
+      outcome = await breaker.execute(() => projectOnce(event, batch, record.messageId));
     } catch (error) {
       if (isBrokenCircuit(error)) tally.shortCircuited += 1;
       const hint = retryHint(error, {
@@ -155,16 +160,40 @@ export function createEventConsumer({ config, logger, dynamoDb, sqs, storeBreake
 
   return async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
     logger.addContext(context);
+    // A batch's records run together; the ones a slow store keeps past the
+    // deadline are reported failed (back in 1 s, their claim taken over by
+    // the retry) so the finished ones are deleted instead of the whole batch
+    // timing out (shared/resilience/deadline.ts). Their completions are
+    // written half a reserve before it, so the write itself makes it.
+    const remainingMs = context.getRemainingTimeInMillis();
+    const reserveMs = reportingReserveMs(remainingMs);
+    const deadlineAt = Date.now() + remainingMs - reserveMs;
     const batch: BatchState = {
       tally: emptyTally(),
       holds: new Map(),
       handled: new Map(),
-      lockMs: Math.min(context.getRemainingTimeInMillis(), config.idempotencyInProgressSeconds * 1000),
+      lockMs: Math.min(remainingMs, config.idempotencyInProgressSeconds * 1000),
+      deadlineAt,
+      completionsBy: deadlineAt - reserveMs / 2,
     };
     const { tally } = batch;
     tally.received = event.Records.length;
     const openedBefore = breaker.transitions.open;
-    const response = await processPartialResponse(event, (record: SQSRecord) => handleRecord(record, batch), processor, {
+    const handleBeforeDeadline = async (record: SQSRecord): Promise<void> => {
+      const own = emptyTally();
+      try {
+        await beforeDeadline(handleRecord(record, batch, own), batch.deadlineAt - Date.now(), `record ${record.messageId}`);
+      } catch (error) {
+        if (!isDeadlineError(error)) addTally(tally, own);
+        else {
+          tally.pastDeadline += 1;
+          batch.holds.set(record.messageId, { seconds: 1, reason: 'deadline' });
+        }
+        throw error;
+      }
+      addTally(tally, own);
+    };
+    const response = await processPartialResponse(event, handleBeforeDeadline, processor, {
       context,
       // All-failed batches still return a response, so their records get the
       // same backoff as partial failures.

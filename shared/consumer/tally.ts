@@ -13,10 +13,12 @@ export interface BatchTally {
   circuitOpened: number;
   /** Records whose detail.topicName does not follow their detail-type (the detail-type decided how they were stored). */
   topicMismatch: number;
+  /** Records reported failed because the invocation's deadline came first (shared/resilience/deadline.ts). */
+  pastDeadline: number;
   deadLettered: Partial<Record<PermanentReason, number>>;
 }
 
-export const emptyTally = (): BatchTally => ({ received: 0, projected: 0, stale: 0, duplicate: 0, failed: 0, shortCircuited: 0, circuitOpened: 0, topicMismatch: 0, deadLettered: {} });
+export const emptyTally = (): BatchTally => ({ received: 0, projected: 0, stale: 0, duplicate: 0, failed: 0, shortCircuited: 0, circuitOpened: 0, topicMismatch: 0, pastDeadline: 0, deadLettered: {} });
 
 export function addTally(into: BatchTally, from: BatchTally): BatchTally {
   into.received += from.received;
@@ -27,6 +29,7 @@ export function addTally(into: BatchTally, from: BatchTally): BatchTally {
   into.shortCircuited += from.shortCircuited ?? 0;
   into.circuitOpened += from.circuitOpened ?? 0;
   into.topicMismatch += from.topicMismatch ?? 0;
+  into.pastDeadline += from.pastDeadline ?? 0;
   for (const [reason, n] of Object.entries(from.deadLettered) as Array<[PermanentReason, number]>) {
     into.deadLettered[reason] = (into.deadLettered[reason] ?? 0) + n;
   }

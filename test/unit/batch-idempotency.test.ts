@@ -182,6 +182,24 @@ describe('batch-level idempotency', () => {
     for (const record of records) expect(recordOf(record.body)?.status).toEqual({ S: 'COMPLETED' });
   });
 
+  it('records a slow store keeps past the deadline fail alone, held 1 s; the rest of the batch is done and its retry takes over the claims', async () => {
+    const records = batchOf(4);
+    const slowEntity = parseGenesysEvent(records[2]!.body, LIMITS).entity;
+    const consumer = await environment([{ matches: (call) => call.target.endsWith('.UpdateItem') && call.body.includes(slowEntity), kind: 'slow', delayMs: 2_500, times: 1 }]);
+
+    // A 2 s function timeout keeps 0.5 s to report: the slow projection is still in flight at the deadline.
+    const first = await consumer.invoke(records, 2_000);
+
+    expect(failedIds(first)).toEqual([records[2]!.messageId]);
+    expect(consumer.visibility().get(records[2]!.receiptHandle)).toBe(1);
+    expect(consumer.warnings.at(-1)?.extra).toMatchObject({ holds: { deadline: 1 } });
+    for (const i of [0, 1, 3]) expect(recordOf(records[i]!.body)?.status).toEqual({ S: 'COMPLETED' });
+    const retry = await consumer.invoke([{ ...records[2]!, attributes: { ...records[2]!.attributes, ApproximateReceiveCount: '2' } }]);
+    expect(retry.batchItemFailures).toEqual([]);
+    expect(stub.stub.items('projection').map((i) => i.entity!.S)).toContain(slowEntity);
+    expect(stub.stub.stats().tables.projection).toMatchObject({ doubleApplied: 0 });
+  });
+
   it('two environments on the same events at once: each event projected once, every copy handled or retried', async () => {
     const [one, two] = [await environment(), await environment()];
     const records = batchOf(10);

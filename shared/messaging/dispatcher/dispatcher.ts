@@ -46,6 +46,7 @@ import { PartLedger } from './part-ledger';
 import type { PlatformLimiter } from './platform-limiter';
 import { receiptBody } from './receipt';
 import { emptyDispatcherTally, type DispatcherTally } from './tally';
+import { DeadlineError } from '../../resilience/deadline';
 
 export interface DispatcherDeps {
   config: DispatcherConfig;
@@ -89,9 +90,6 @@ const RECEIPT_CODE_FOR: Partial<Record<PermanentReason, ReceiptReasonCode>> = {
 /** Keeps this much of the invocation for reporting: a record that cannot finish in time is held instead of started. */
 const REPORTING_RESERVE_MS = 3_000;
 
-class DeadlineError extends Error {
-  override readonly name = 'DeadlineError';
-}
 
 interface BatchState {
   tally: DispatcherTally;

@@ -39,6 +39,7 @@ import type { ForwarderConfig } from './config';
 import { ConversationDiversion, sendToMaintenance } from './diversion';
 import { parseInboundMessage } from './inbound-message';
 import { emptyForwarderTally, type ForwarderTally } from './tally';
+import { DeadlineError } from '../../resilience/deadline';
 
 export interface ForwarderDeps {
   config: ForwarderConfig;
@@ -84,9 +85,6 @@ interface BatchState {
 /** Keeps this much of the invocation for reporting: a record that cannot finish in time is held instead of started. */
 const REPORTING_RESERVE_MS = 3_000;
 
-class DeadlineError extends Error {
-  override readonly name = 'DeadlineError';
-}
 
 export function createForwarder(deps: ForwarderDeps) {
   const { config, logger, sqs } = deps;
