@@ -333,10 +333,14 @@ export function createBatchIdempotency(client: DynamoDBClient, settings: BatchId
         else done.resolve();
       }
     };
-    const timer = setTimeout(() => {
-      flushedEarly = true;
-      void flush();
-    }, Math.max(0, flushAt - Date.now()));
+    // No timer for a round with nothing claimed (flushAt is then the minimum of no times: Infinity).
+    const timer =
+      expected > 0
+        ? setTimeout(() => {
+            flushedEarly = true;
+            void flush();
+          }, Math.max(0, flushAt - Date.now()))
+        : undefined;
     const arrive = (entry: Finished) => {
       waiting.push(entry);
       arrived += 1;
