@@ -87,7 +87,21 @@ const MAX_PASSES = 3;
  */
 export class IdempotencyAlreadyInProgressError extends Error {
   override readonly name = 'IdempotencyAlreadyInProgressError';
+  /** When the holder's lock ends (epoch ms), when the record said: the retry hint waits no longer than that. */
+  readonly lockedUntilMs: number | undefined;
+  constructor(message: string, lockedUntilMs?: number) {
+    super(message);
+    this.lockedUntilMs = lockedUntilMs;
+  }
 }
+
+/** The lock end a stored INPROGRESS record carries, if any. */
+const lockOf = (item: Record<string, AttributeValue> | undefined): number | undefined => {
+  const lockedUntil = Number(item?.in_progress_expiration?.N);
+  return Number.isFinite(lockedUntil) ? lockedUntil : undefined;
+};
+const heldBy = (id: string, item?: Record<string, AttributeValue>) =>
+  new IdempotencyAlreadyInProgressError(`There is already an execution in progress with idempotency key: ${id}`, lockOf(item));
 
 /** DynamoDB did not take some keys or items after MAX_PASSES; named as a throttle so the record backs off like one. */
 export class IdempotencyUnprocessedError extends Error {
@@ -153,7 +167,7 @@ interface KeyGroup {
   followers: Waiter[];
 }
 
-type ClaimResult = 'claimed' | 'completed' | 'in-progress' | Error;
+type ClaimResult = 'claimed' | 'completed' | Error;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const chunks = <T>(items: T[], size: number): T[][] => Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
@@ -266,8 +280,8 @@ export function createBatchIdempotency(client: DynamoDBClient, settings: BatchId
               if (reason.Code === 'None') again.push(g);
               else if (reason.Code === 'ConditionalCheckFailed') {
                 // Refused: the key is taken; the old item says by what (DynamoDB returns it with ALL_OLD).
-                results.set(g.id, stateOf(reason.Item, Date.now()) === 'completed' ? 'completed' : 'in-progress');
-              } else if (reason.Code === 'TransactionConflict') results.set(g.id, 'in-progress');
+                results.set(g.id, stateOf(reason.Item, Date.now()) === 'completed' ? 'completed' : heldBy(g.id, reason.Item));
+              } else if (reason.Code === 'TransactionConflict') results.set(g.id, heldBy(g.id));
               else results.set(g.id, Object.assign(new Error(`claim of ${g.id} refused: ${reason.Code ?? 'unknown'} ${reason.Message ?? ''}`.trim()), { name: reason.Code?.includes('Throughput') || reason.Code?.includes('Throttl') ? 'ProvisionedThroughputExceededException' : (reason.Code ?? 'Error') }));
             });
             pending = again;
@@ -356,7 +370,7 @@ export function createBatchIdempotency(client: DynamoDBClient, settings: BatchId
   async function runRound(groups: KeyGroup[]): Promise<void> {
     const fail = (g: KeyGroup, error: unknown) => [g.leader, ...g.followers].forEach((w) => w.reject(error));
     const duplicate = (g: KeyGroup) => [g.leader, ...g.followers].forEach((w) => w.resolve({ duplicate: true }));
-    const inProgress = (g: KeyGroup) => fail(g, new IdempotencyAlreadyInProgressError(`There is already an execution in progress with idempotency key: ${g.id}`));
+    const inProgress = (g: KeyGroup, item?: Record<string, AttributeValue>) => fail(g, heldBy(g.id, item));
     let stored: Map<string, Record<string, AttributeValue>>;
     try {
       stored = await lookup(groups.map((g) => g.id));
@@ -369,7 +383,7 @@ export function createBatchIdempotency(client: DynamoDBClient, settings: BatchId
     for (const g of groups) {
       const state = stateOf(stored.get(g.id), nowMs, g.owner);
       if (state === 'completed') duplicate(g);
-      else if (state === 'in-progress') inProgress(g);
+      else if (state === 'in-progress') inProgress(g, stored.get(g.id));
       else free.push(g);
     }
     if (free.length === 0) return;
@@ -385,7 +399,6 @@ export function createBatchIdempotency(client: DynamoDBClient, settings: BatchId
     for (const g of free) {
       const result = claims.get(g.id)!;
       if (result === 'completed') duplicate(g);
-      else if (result === 'in-progress') inProgress(g);
       else if (result instanceof Error) fail(g, result);
       else {
         let settled = false;

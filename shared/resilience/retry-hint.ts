@@ -165,7 +165,11 @@ export function retryHint(error: unknown, ctx: RetryHintContext): RetryHint | un
     // its holder died or could not record its result (a store fault), and
     // the lock expires at most inProgressLockSeconds after it was taken: wait
     // that long once, not a growing series that burns receive counts.
-    const lock = Math.max(1, Math.ceil(ctx.inProgressLockSeconds));
+    // The holder's lock end, when the error knows it (shared/consumer/batch-idempotency.ts
+    // reads it from the record): no longer than that, so a lock about to end costs no extra receive.
+    const full = Math.max(1, Math.ceil(ctx.inProgressLockSeconds));
+    const lockedUntilMs = [...causeChain(error)].map((e) => (e as { lockedUntilMs?: unknown } | null)?.lockedUntilMs).find((t): t is number => typeof t === 'number');
+    const lock = lockedUntilMs === undefined ? full : Math.min(full, Math.max(1, Math.ceil((lockedUntilMs - (ctx.now ?? Date.now())) / 1000)));
     return { seconds: ctx.attempt <= 1 ? Math.min(2, lock) : lock, reason: 'in-progress' };
   }
   const retryAfter = retryAfterFromError(error, ctx.now);

@@ -3,7 +3,9 @@
 import { createServer } from 'node:net';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { IdempotencyAlreadyInProgressError } from '../../shared/consumer/batch-idempotency';
 import { openCircuitHoldSeconds } from '../../shared/resilience/backoff';
+import { DeadlineError } from '../../shared/resilience/deadline';
 import { isThrottlingError, isUnreachableError, retryAfterFromError, retryHint, throttledDelaySeconds, type RetryHintContext } from '../../shared/resilience/retry-hint';
 
 const policy = { baseSeconds: 2, capSeconds: 300 };
@@ -84,6 +86,19 @@ describe('retry hints', () => {
       { seconds: 15, reason: 'in-progress' },
       { seconds: 15, reason: 'in-progress' },
     ]);
+  });
+
+  it('a lock whose end the record gives is waited for no longer than that; a deadline miss comes back in 1 s', () => {
+    const now = 1_000_000;
+    const endingIn = (ms: number) => new IdempotencyAlreadyInProgressError('held', now + ms);
+    expect(retryHint(endingIn(1_200), ctx({ attempt: 1, now }))).toEqual({ seconds: 2, reason: 'in-progress' });
+    expect([2, 3].map((attempt) => retryHint(endingIn(4_100), ctx({ attempt, now })))).toEqual([
+      { seconds: 5, reason: 'in-progress' },
+      { seconds: 5, reason: 'in-progress' },
+    ]);
+    // A lock longer than the configured one (a Powertools record) is still waited for at most that long.
+    expect(retryHint(endingIn(60_000), ctx({ attempt: 2, now }))).toEqual({ seconds: 15, reason: 'in-progress' });
+    expect(retryHint(new DeadlineError('late'), ctx({ attempt: 3 }))).toEqual({ seconds: 1, reason: 'deadline' });
   });
 
   it('the throttled delay keeps a spread: uniform in [ceiling/2, ceiling], never below the base', () => {
