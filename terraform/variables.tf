@@ -27,7 +27,7 @@ variable "buffer_max_receive_count" {
 variable "consumer_batch_size" {
   description = "Records per consumer invocation (shared with the local stack)."
   type        = number
-  default     = 10
+  default     = 100
 
   validation {
     condition     = var.consumer_batch_size >= 1 && var.consumer_batch_size <= 10000
