@@ -73,8 +73,11 @@ export const SCENARIOS: Scenario[] = [
     name: 'runner-killed',
     describe: 'the event source mapping runs as its own process; it is SIGKILLed mid-batch and restarted',
     // A short timeout, so the killed batch's messages (invisible for 6x the
-    // timeout) come back in 18 s instead of 3 minutes.
-    stackOverrides: { consumer_timeout_seconds: 3 },
+    // timeout) come back in 36 s instead of 3 minutes; long enough for a whole
+    // batch of 100 on the local AWS, which applies writes one at a time (10-20
+    // ms each with the machine loaded: at 3 s, batches missed their deadline
+    // and spent receives the kill is not about).
+    stackOverrides: { consumer_timeout_seconds: 6 },
     burst: () => ({}),
     async run({ stack, lines, consumerEnv, notes }) {
       await replayLines(stack, lines, { consume: false });
