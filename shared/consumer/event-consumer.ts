@@ -16,7 +16,7 @@ import type { TopicCatalogue } from '../genesys/catalogue';
 import { builtInCatalogue, parseGenesysEvent, type GenesysEvent } from '../genesys/event';
 import { projectEvent, type ProjectionOutcome } from '../projection/project-event';
 import { createStoreBreaker, isBrokenCircuit, type StoreBreaker } from '../resilience/circuit-breaker';
-import { beforeDeadline, isDeadlineError, reportingReserveMs } from '../resilience/deadline';
+import { beforeDeadline, DEADLINE_HOLD_SECONDS, isDeadlineError, reportingReserveMs } from '../resilience/deadline';
 import { isPermanentEventError } from '../resilience/errors';
 import { isIdempotencyInProgress, retryHint, type RetryHint, type RetryHintReason } from '../resilience/retry-hint';
 import type { OrderingHook } from '../ordering/buffer';
@@ -187,7 +187,7 @@ export function createEventConsumer({ config, logger, dynamoDb, sqs, storeBreake
         if (!isDeadlineError(error)) addTally(tally, own);
         else {
           tally.pastDeadline += 1;
-          batch.holds.set(record.messageId, { seconds: 1, reason: 'deadline' });
+          batch.holds.set(record.messageId, { seconds: DEADLINE_HOLD_SECONDS, reason: 'deadline' });
         }
         throw error;
       }

@@ -9,6 +9,9 @@ export class DeadlineError extends Error {
   override readonly name = 'DeadlineError';
 }
 
+/** A record that ran out of invocation time, not of luck, comes back as soon as the next invocation can take it. */
+export const DEADLINE_HOLD_SECONDS = 1;
+
 export const isDeadlineError = (error: unknown): boolean => (error as { name?: string } | null)?.name === 'DeadlineError';
 
 /**

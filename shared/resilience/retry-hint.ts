@@ -20,7 +20,7 @@
 //                   because a full-jitter draw near 0 s would land on the same
 //                   exhausted capacity, while the other half keeps the spread.
 import { backoffCeilingSeconds, openCircuitHoldSeconds, retryAfterSeconds, type BackoffPolicy } from './backoff';
-import { isDeadlineError } from './deadline';
+import { DEADLINE_HOLD_SECONDS, isDeadlineError } from './deadline';
 
 /** `deadline`: the invocation had too little time left to start the record; it comes back at once. */
 export type RetryHintReason = 'circuit-open' | 'unreachable' | 'in-progress' | 'retry-after' | 'throttled' | 'deadline';
@@ -154,8 +154,7 @@ export function retryHint(error: unknown, ctx: RetryHintContext): RetryHint | un
   if (ctx.circuitOpen) {
     return { seconds: openCircuitHoldSeconds(ctx.halfOpenAfterSeconds, ctx.attempt, ctx.policy.capSeconds), reason: 'circuit-open' };
   }
-  // The record ran out of invocation time, not of luck: back as soon as the next invocation can take it.
-  if (isDeadlineError(error)) return { seconds: 1, reason: 'deadline' };
+  if (isDeadlineError(error)) return { seconds: DEADLINE_HOLD_SECONDS, reason: 'deadline' };
   if (isUnreachableError(error)) {
     return { seconds: openCircuitHoldSeconds(ctx.halfOpenAfterSeconds, ctx.attempt, ctx.policy.capSeconds), reason: 'unreachable' };
   }
