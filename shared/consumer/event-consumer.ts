@@ -16,7 +16,7 @@ import type { TopicCatalogue } from '../genesys/catalogue';
 import { builtInCatalogue, parseGenesysEvent, type GenesysEvent } from '../genesys/event';
 import { projectEvent, type ProjectionOutcome } from '../projection/project-event';
 import { createStoreBreaker, isBrokenCircuit, type StoreBreaker } from '../resilience/circuit-breaker';
-import { beforeDeadline, DEADLINE_HOLD_SECONDS, isDeadlineError, reportingReserveMs } from '../resilience/deadline';
+import { beforeDeadline, isDeadlineError, reportingReserveMs } from '../resilience/deadline';
 import { isPermanentEventError } from '../resilience/errors';
 import { isIdempotencyInProgress, retryHint, type RetryHint, type RetryHintReason } from '../resilience/retry-hint';
 import type { OrderingHook } from '../ordering/buffer';
@@ -98,6 +98,22 @@ export function createEventConsumer({ config, logger, dynamoDb, sqs, storeBreake
     maxFutureSkewMs: config.eventFutureSkewSeconds * 1000,
   };
 
+  /** How long the failed record stays invisible, if its failure says (shared/resilience/retry-hint.ts); kept for the batch's visibility change. */
+  function holdRecord(error: unknown, record: SQSRecord, batch: BatchState): RetryHint | undefined {
+    const hint = retryHint(error, {
+      attempt: Number(record.attributes.ApproximateReceiveCount) || 1,
+      policy: backoffPolicy,
+      // A failure that (re)opened the circuit, e.g. a failed half-open
+      // probe, waits like a refused record: a quick retry would only become
+      // the next probe and burn its receive count.
+      circuitOpen: isBrokenCircuit(error) || breaker.state === 'open',
+      halfOpenAfterSeconds: breaker.halfOpenAfterSeconds,
+      inProgressLockSeconds: config.idempotencyInProgressSeconds,
+    });
+    if (hint) batch.holds.set(record.messageId, hint);
+    return hint;
+  }
+
   /** `tally`: the record's own, added to the batch's only if the record is reported in time. */
   async function handleRecord(record: SQSRecord, batch: BatchState, tally: BatchTally): Promise<void> {
     let event: GenesysEvent;
@@ -122,17 +138,7 @@ export function createEventConsumer({ config, logger, dynamoDb, sqs, storeBreake
       outcome = await breaker.execute(() => projectOnce(event, batch, record.messageId));
     } catch (error) {
       if (isBrokenCircuit(error)) tally.shortCircuited += 1;
-      const hint = retryHint(error, {
-        attempt: Number(record.attributes.ApproximateReceiveCount) || 1,
-        policy: backoffPolicy,
-        // A failure that (re)opened the circuit, e.g. a failed half-open
-        // probe, waits like a refused record: a quick retry would only become
-        // the next probe and burn its receive count.
-        circuitOpen: isBrokenCircuit(error) || breaker.state === 'open',
-        halfOpenAfterSeconds: breaker.halfOpenAfterSeconds,
-        inProgressLockSeconds: config.idempotencyInProgressSeconds,
-      });
-      if (hint) batch.holds.set(record.messageId, hint);
+      const hint = holdRecord(error, record, batch);
       // Per record at debug level (the batch line at warn aggregates): enough
       // to follow one message through its receives when an outage is replayed.
       logger.debug('record failed', {
@@ -187,7 +193,7 @@ export function createEventConsumer({ config, logger, dynamoDb, sqs, storeBreake
         if (!isDeadlineError(error)) addTally(tally, own);
         else {
           tally.pastDeadline += 1;
-          batch.holds.set(record.messageId, { seconds: DEADLINE_HOLD_SECONDS, reason: 'deadline' });
+          holdRecord(error, record, batch);
         }
         throw error;
       }

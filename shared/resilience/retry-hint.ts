@@ -151,10 +151,11 @@ export function throttledDelaySeconds(policy: BackoffPolicy, attempt: number, ra
  * hint; undefined means "use the computed full-jitter delay".
  */
 export function retryHint(error: unknown, ctx: RetryHintContext): RetryHint | undefined {
+  // Ran out of invocation time, not of luck, even with the circuit open: no call was refused.
+  if (isDeadlineError(error)) return { seconds: DEADLINE_HOLD_SECONDS, reason: 'deadline' };
   if (ctx.circuitOpen) {
     return { seconds: openCircuitHoldSeconds(ctx.halfOpenAfterSeconds, ctx.attempt, ctx.policy.capSeconds), reason: 'circuit-open' };
   }
-  if (isDeadlineError(error)) return { seconds: DEADLINE_HOLD_SECONDS, reason: 'deadline' };
   if (isUnreachableError(error)) {
     return { seconds: openCircuitHoldSeconds(ctx.halfOpenAfterSeconds, ctx.attempt, ctx.policy.capSeconds), reason: 'unreachable' };
   }

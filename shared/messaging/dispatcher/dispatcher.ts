@@ -281,16 +281,13 @@ export function createDispatcher(deps: DispatcherDeps) {
   }
 
   function hold(error: unknown, record: SQSRecord, batch: BatchState, correlation: Record<string, string>): unknown {
-    const hint: RetryHint | undefined =
-      error instanceof DeadlineError
-        ? { seconds: 1, reason: 'in-progress' }
-        : retryHint(error, {
-            attempt: Number(record.attributes.ApproximateReceiveCount) || 1,
-            policy: config.backoff,
-            circuitOpen: isBrokenCircuit(error) || breaker.state === 'open',
-            halfOpenAfterSeconds: breaker.halfOpenAfterSeconds,
-            inProgressLockSeconds: batch.lockSeconds,
-          });
+    const hint: RetryHint | undefined = retryHint(error, {
+      attempt: Number(record.attributes.ApproximateReceiveCount) || 1,
+      policy: config.backoff,
+      circuitOpen: isBrokenCircuit(error) || breaker.state === 'open',
+      halfOpenAfterSeconds: breaker.halfOpenAfterSeconds,
+      inProgressLockSeconds: batch.lockSeconds,
+    });
     if (hint) batch.holds.set(record.messageId, hint);
     logger.debug('outbound message held', { ...correlation, hold: hint ?? 'backoff', error: (error as Error).name });
     return error;

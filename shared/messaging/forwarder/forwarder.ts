@@ -39,7 +39,7 @@ import type { ForwarderConfig } from './config';
 import { ConversationDiversion, sendToMaintenance } from './diversion';
 import { parseInboundMessage } from './inbound-message';
 import { emptyForwarderTally, type ForwarderTally } from './tally';
-import { DEADLINE_HOLD_SECONDS, DeadlineError } from '../../resilience/deadline';
+import { DeadlineError } from '../../resilience/deadline';
 
 export interface ForwarderDeps {
   config: ForwarderConfig;
@@ -197,7 +197,6 @@ export function createForwarder(deps: ForwarderDeps) {
   }
 
   function holdFor(error: unknown, record: SQSRecord, lockSeconds: number): RetryHint | undefined {
-    if (error instanceof DeadlineError) return { seconds: DEADLINE_HOLD_SECONDS, reason: 'deadline' };
     return retryHint(error, {
       attempt: Number(record.attributes.ApproximateReceiveCount) || 1,
       policy: config.backoff,
